@@ -1,0 +1,52 @@
+"""Helpers the tests share: driving the real forms, waiting for a condition."""
+
+import time
+
+PASSWORD = "correct horse battery"
+
+
+def csrf_of(page) -> str:
+    return page.html.find("input", {"name": "csrf_token"})["value"]
+
+
+def register(testapp, username: str, password: str = PASSWORD):
+    """Register through the real form; the test app is then signed in."""
+    form = testapp.get("/register").forms["registerschema"]
+    form["username"] = username
+    form["password"] = password
+    form["password-confirm"] = password
+    return form.submit("submit")
+
+
+def sign_out(testapp) -> None:
+    page = testapp.get("/messages")
+    testapp.post("/logout", {"csrf_token": csrf_of(page)})
+
+
+def compose(
+    testapp,
+    *,
+    recipient="friend@example.org",
+    send_at,
+    time_zone="Europe/Moscow",
+    body="Hello from the test suite.",
+    subject="Test",
+):
+    """Submit the compose form; ``send_at`` is local wall-clock text."""
+    form = testapp.get("/").forms["composeschema"]
+    form["recipient"] = recipient
+    form["subject"] = subject
+    form["send_at"] = send_at
+    form["time_zone"] = time_zone
+    form["body"] = body
+    return form.submit("submit")
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()

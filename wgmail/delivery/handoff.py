@@ -1,0 +1,128 @@
+"""Handing waiting messages to the broker, shortly before they fall due.
+
+Nothing goes to the broker far ahead of its time (DESIGN.md, invariant 2):
+a message is handed off once it is due within the look-ahead window, with
+the remaining delay. The dispatcher runs this on a timer in every worker
+process; the compose view runs it at once for a message due soon.
+"""
+
+import logging
+import threading
+from datetime import datetime
+
+import transaction
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from ..logs import log_event
+from ..models import WAITING, Message, unit_of_work, utcnow
+from . import Delivery
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+def claim_due(session: Session, delivery: Delivery, now: datetime) -> list[Message]:
+    """Mark waiting, unspooled messages due within the look-ahead as dispatched.
+
+    A message dispatched earlier but still unspooled a while after its time
+    lost its hand-off (broker flushed, worker killed) and is claimed again.
+    Rows another dispatcher holds are skipped on PostgreSQL; SQLite has a
+    single writer, so there is nobody to skip.
+    """
+    stale = now - delivery.redispatch_after
+    query = (
+        select(Message)
+        .where(
+            Message.status == WAITING,
+            Message.spooled_at.is_(None),
+            Message.send_at <= now + delivery.lookahead,
+            or_(
+                Message.dispatched_at.is_(None),
+                and_(Message.send_at < stale, Message.dispatched_at < stale),
+            ),
+        )
+        .order_by(Message.send_at)
+        .limit(BATCH_SIZE)
+        .with_for_update(skip_locked=True)
+    )
+    messages = list(session.scalars(query))
+    for message in messages:
+        redispatch = message.dispatched_at is not None
+        message.dispatched_at = now
+        message.log("redispatched" if redispatch else "dispatched")
+    return messages
+
+
+def hand_off_after_commit(
+    delivery: Delivery, manager: transaction.TransactionManager, messages: list[Message]
+) -> None:
+    """Send each message to the deliver actor once ``manager`` commits."""
+    if not messages:
+        return
+    due = [(message.id, message.send_at) for message in messages]
+
+    def send(committed: bool) -> None:
+        if not committed:
+            return
+        now = utcnow()
+        for message_id, send_at in due:
+            delay_ms = max(0, int((send_at - now).total_seconds() * 1000))
+            delivery.deliver.send_with_options(args=(message_id,), delay=delay_ms)
+            log_event(
+                log, "message.handed_off", message_id=message_id, delay_ms=delay_ms
+            )
+
+    manager.get().addAfterCommitHook(send)
+
+
+def dispatch_if_due(
+    delivery: Delivery, manager: transaction.TransactionManager, message: Message
+) -> None:
+    """Hand a just-scheduled message off at once if it is due soon."""
+    now = utcnow()
+    if message.send_at <= now + delivery.lookahead:
+        message.dispatched_at = now
+        message.log("dispatched")
+        hand_off_after_commit(delivery, manager, [message])
+
+
+def dispatch_once(delivery: Delivery) -> int:
+    """One dispatcher pass in its own transaction; returns how many it handed off."""
+    with unit_of_work(delivery.session_factory) as (session, manager):
+        messages = claim_due(session, delivery, utcnow())
+        hand_off_after_commit(delivery, manager, messages)
+    for message in messages:
+        log_event(log, "message.dispatched", message_id=message.id)
+    return len(messages)
+
+
+class Dispatcher:
+    """Runs ``dispatch_once`` every few seconds in a thread until stopped."""
+
+    def __init__(self, delivery: Delivery):
+        self.delivery = delivery
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="wgmail-dispatcher", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        log_event(log, "dispatcher.started", host=self.delivery.hostname)
+        while not self._stop.is_set():
+            try:
+                dispatch_once(self.delivery)
+            except Exception:
+                # A database hiccup must not end the loop: the next pass
+                # finds the same rows again.
+                log.exception("dispatcher.pass_failed")
+            self._stop.wait(self.delivery.dispatch_interval_seconds)
+        log_event(log, "dispatcher.stopped", host=self.delivery.hostname)

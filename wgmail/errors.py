@@ -1,0 +1,78 @@
+"""What anonymous, forbidden, unknown and forged requests get back.
+
+Pages answer with HTML (anonymous visitors are sent to the sign-in page);
+the API answers in Cornice's JSON error envelope with the right status.
+"""
+
+from pyramid.csrf import get_csrf_token
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import forbidden_view_config, notfound_view_config, view_config
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(request, status: int, location: str, name: str, description: str):
+    request.response.status = status
+    return {
+        "status": "error",
+        "errors": [{"location": location, "name": name, "description": description}],
+    }
+
+
+@forbidden_view_config(renderer="wgmail:templates/error.jinja2")
+def forbidden_view(request):
+    signed_in = request.identity is not None
+    if _is_api(request):
+        if signed_in:
+            body = api_error(request, 403, "path", "", "You may not use this resource.")
+        else:
+            body = api_error(
+                request,
+                401,
+                "header",
+                "Authorization",
+                "Sign in first: send HTTP Basic credentials or a session cookie.",
+            )
+            request.response.headers["WWW-Authenticate"] = 'Basic realm="wgmail API"'
+        return _json(request, body)
+
+    if not signed_in:
+        login = request.route_url("login", _query={"next": request.path_qs})
+        return HTTPSeeOther(location=login)
+    request.response.status = 403
+    return {"title": "Not allowed", "text": "Your account may not open this page."}
+
+
+@notfound_view_config(renderer="wgmail:templates/error.jinja2")
+def notfound_view(request):
+    if _is_api(request):
+        return _json(request, api_error(request, 404, "path", "", "No such resource."))
+    request.response.status = 404
+    return {"title": "Page not found", "text": "There is nothing at this address."}
+
+
+@view_config(context=BadCSRFToken, renderer="wgmail:templates/error.jinja2")
+def bad_csrf_view(request):
+    # A fresh token, so that the page the user goes back to can be sent.
+    get_csrf_token(request)
+    if _is_api(request):
+        return _json(
+            request,
+            api_error(
+                request, 403, "header", "X-CSRF-Token", "Missing or wrong CSRF token."
+            ),
+        )
+    request.response.status = 400
+    return {
+        "title": "This form has expired",
+        "text": "The form was open too long or came from elsewhere. Go back, reload the page and send it again.",
+    }
+
+
+def _json(request, body):
+    from pyramid.renderers import render_to_response
+
+    return render_to_response("json", body, request=request, response=request.response)

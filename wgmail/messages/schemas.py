@@ -1,0 +1,147 @@
+"""The compose form's schema: recipient, send time with its zone, message."""
+
+from datetime import UTC, datetime, timedelta
+
+import colander
+import deform
+from email_validator import EmailNotValidError, validate_email
+
+from ..forms import CSRFSchema
+from ..timezones import LocalTimeError, format_local, is_zone, local_to_utc, zone_names
+
+# Far enough for any real plan, and well clear of datetime's year 9999.
+MAX_AHEAD = timedelta(days=366 * 10)
+
+_LOCAL_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+)
+
+
+def parse_local_datetime(text: str) -> datetime | None:
+    """A naive wall-clock time from the browser's datetime-local field."""
+    for pattern in _LOCAL_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def normalized_address(address: str) -> str:
+    """The address in canonical form; raises ``ValueError`` with the reason."""
+    try:
+        # Deliverability means a DNS look-up per keystroke of a typo; the
+        # recipient's server is the one that finally decides.
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(str(error)) from None
+
+
+def _recipient_validator(node, value):
+    try:
+        normalized_address(value)
+    except ValueError as error:
+        raise colander.Invalid(node, f"Enter a valid email address: {error}") from None
+
+
+def _local_time_validator(node, value):
+    if parse_local_datetime(value) is None:
+        raise colander.Invalid(node, "Enter a date and time like 2026-12-31 18:30:00.")
+
+
+def _not_blank(node, value):
+    if not value.strip():
+        raise colander.Invalid(node, "Write a message: it cannot be empty.")
+
+
+def _zone_validator(node, value):
+    if not is_zone(value):
+        raise colander.Invalid(
+            node, "Choose a time zone from the list, such as Europe/Moscow."
+        )
+
+
+def resolve_send_time(local_text: str, zone_name: str, now: datetime) -> datetime:
+    """The UTC instant to send at; ``ValueError`` with a reader's reason if not."""
+    local = parse_local_datetime(local_text)
+    if local is None:
+        raise ValueError("Enter a date and time like 2026-12-31 18:30:00.")
+    try:
+        send_at = local_to_utc(local, zone_name)
+    except LocalTimeError as error:
+        raise ValueError(str(error)) from None
+    if send_at < now.replace(microsecond=0):
+        raise ValueError(
+            f"This time has already passed in {zone_name}; "
+            f"it is now {format_local(now, zone_name)} there."
+        )
+    if send_at > now + MAX_AHEAD:
+        raise ValueError("Choose a time within the next ten years.")
+    return send_at
+
+
+@colander.deferred
+def _zone_widget(node, kw):
+    choices = [("", "Choose a time zone")] + [(name, name) for name in zone_names()]
+    return deform.widget.SelectWidget(values=choices, css_class="form-select wg-zone")
+
+
+class ComposeSchema(CSRFSchema):
+    recipient = colander.SchemaNode(
+        colander.String(),
+        title="To",
+        validator=colander.All(colander.Length(max=254), _recipient_validator),
+        preparer=lambda value: value.strip() if isinstance(value, str) else value,
+        widget=deform.widget.TextInputWidget(
+            attributes={
+                "type": "email",
+                "autocomplete": "email",
+                "placeholder": "name@example.com",
+            }
+        ),
+    )
+    subject = colander.SchemaNode(
+        colander.String(),
+        title="Subject",
+        missing="",
+        validator=colander.Length(max=200),
+        widget=deform.widget.TextInputWidget(attributes={"placeholder": "Optional"}),
+    )
+    send_at = colander.SchemaNode(
+        colander.String(),
+        title="Send at",
+        validator=_local_time_validator,
+        # step=1 lets the browser's picker take seconds, not only minutes.
+        widget=deform.widget.TextInputWidget(
+            attributes={"type": "datetime-local", "step": "1"}
+        ),
+    )
+    time_zone = colander.SchemaNode(
+        colander.String(),
+        title="Time zone",
+        description="The send time is read in this zone.",
+        validator=_zone_validator,
+        widget=_zone_widget,
+    )
+    body = colander.SchemaNode(
+        colander.String(),
+        title="Message",
+        validator=colander.All(colander.Length(min=1, max=50_000), _not_blank),
+        widget=deform.widget.TextAreaWidget(rows=10),
+    )
+
+    def validator(self, form, values):
+        # Runs only once every field is valid on its own.
+        # The resolved instant joins the appstruct, so the view stores exactly
+        # the value that was checked against the clock.
+        try:
+            values["send_at_utc"] = resolve_send_time(
+                values["send_at"], values["time_zone"], datetime.now(UTC)
+            )
+        except ValueError as error:
+            exc = colander.Invalid(form)
+            exc["send_at"] = str(error)
+            raise exc from None
