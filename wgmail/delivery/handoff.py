@@ -69,7 +69,10 @@ def hand_off_after_commit(
         now = utcnow()
         for message_id, send_at in due:
             delay_ms = max(0, int((send_at - now).total_seconds() * 1000))
-            delivery.deliver.send_with_options(args=(message_id,), delay=delay_ms)
+            # A zero delay would still take the broker's delay queue.
+            delivery.deliver.send_with_options(
+                args=(message_id,), delay=delay_ms or None
+            )
             log_event(
                 log, "message.handed_off", message_id=message_id, delay_ms=delay_ms
             )

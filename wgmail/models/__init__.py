@@ -104,9 +104,17 @@ def unit_of_work(
     """
     manager = transaction.TransactionManager(explicit=True)
     session = get_tm_session(session_factory, manager)
+    manager.begin()
     try:
-        with manager:
-            yield session, manager
+        yield session, manager
+        # A doomed transaction (``manager.doom()``) ends quietly, undone.
+        if manager.isDoomed():
+            manager.abort()
+        else:
+            manager.commit()
+    except BaseException:
+        manager.abort()
+        raise
     finally:
         session.close()
 
