@@ -32,6 +32,7 @@ requires = [
 tests_require = [
     "pytest>=8",
     "WebTest>=3.0",
+    "playwright>=1.60,<2",
     "ruff",
 ]
 
