@@ -50,3 +50,31 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def copy_development_ini(folder, **replacements):
+    """development.ini in ``folder``, with its database migrated there.
+
+    ``replacements`` maps text in the file to what it becomes, e.g. a port.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "development.ini").read_text()
+    replacements.setdefault(
+        "script_location = %(here)s/alembic", f"script_location = {root / 'alembic'}"
+    )
+    for old, new in replacements.items():
+        assert old in text, f"development.ini no longer has {old!r}"
+        text = text.replace(old, new)
+    ini = Path(folder) / "development.ini"
+    ini.write_text(text)
+    alembic = Path(sys.executable).parent / "alembic"
+    subprocess.run(
+        [str(alembic), "-c", str(ini), "upgrade", "head"],
+        check=True,
+        capture_output=True,
+    )
+    return ini

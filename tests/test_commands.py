@@ -6,26 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from support import copy_development_ini
 
 BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
 def ini(tmp_path) -> Path:
-    """development.ini in an empty folder, its database migrated."""
-    text = (ROOT / "development.ini").read_text()
-    text = text.replace(
-        "script_location = %(here)s/alembic", f"script_location = {ROOT / 'alembic'}"
-    )
-    path = tmp_path / "development.ini"
-    path.write_text(text)
-    subprocess.run(
-        [str(BIN / "alembic"), "-c", str(path), "upgrade", "head"],
-        check=True,
-        capture_output=True,
-    )
-    return path
+    return copy_development_ini(tmp_path)
 
 
 def run(*args, stdin: str = "") -> subprocess.CompletedProcess:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port
-from support import PASSWORD, wait_until
+from conftest import free_port
+from support import PASSWORD, copy_development_ini, wait_until
 
 BIN = Path(sys.executable).parent
 
@@ -23,18 +23,12 @@ BIN = Path(sys.executable).parent
 def instance(tmp_path) -> tuple[Path, int]:
     """development.ini copied into an empty folder, on free ports."""
     http_port, smtp_port = free_port(), free_port()
-    text = (ROOT / "development.ini").read_text()
-    text = text.replace("port = 6543", f"port = {http_port}")
-    text = text.replace("wgmail.smtp_port = 8025", f"wgmail.smtp_port = {smtp_port}")
-    text = text.replace(
-        "script_location = %(here)s/alembic", f"script_location = {ROOT / 'alembic'}"
-    )
-    ini = tmp_path / "development.ini"
-    ini.write_text(text)
-    subprocess.run(
-        [str(BIN / "alembic"), "-c", str(ini), "upgrade", "head"],
-        check=True,
-        capture_output=True,
+    ini = copy_development_ini(
+        tmp_path,
+        **{
+            "port = 6543": f"port = {http_port}",
+            "wgmail.smtp_port = 8025": f"wgmail.smtp_port = {smtp_port}",
+        },
     )
     return ini, http_port
 

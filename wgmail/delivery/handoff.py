@@ -7,7 +7,6 @@ process; the compose view runs it at once for a message due soon.
 """
 
 import logging
-import threading
 from datetime import datetime
 
 import transaction
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..logs import log_event
 from ..models import WAITING, Message, unit_of_work, utcnow
 from . import Delivery
+from .loop import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -101,31 +101,14 @@ def dispatch_once(delivery: Delivery) -> int:
     return len(messages)
 
 
-class Dispatcher:
-    """Runs ``dispatch_once`` every few seconds in a thread until stopped."""
+class Dispatcher(Periodic):
+    """Runs ``dispatch_once`` every few seconds until stopped."""
+
+    name = "dispatcher"
 
     def __init__(self, delivery: Delivery):
+        super().__init__(delivery.dispatch_interval_seconds, delivery.hostname)
         self.delivery = delivery
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name="wgmail-dispatcher", daemon=True
-        )
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        log_event(log, "dispatcher.started", host=self.delivery.hostname)
-        while not self._stop.is_set():
-            try:
-                dispatch_once(self.delivery)
-            except Exception:
-                # A database hiccup must not end the loop: the next pass
-                # finds the same rows again.
-                log.exception("dispatcher.pass_failed")
-            self._stop.wait(self.delivery.dispatch_interval_seconds)
-        log_event(log, "dispatcher.stopped", host=self.delivery.hostname)
+    def run_once(self) -> int:
+        return dispatch_once(self.delivery)

@@ -16,7 +16,6 @@ import os
 import re
 import smtplib
 import ssl
-import threading
 import time
 from dataclasses import dataclass
 from email.header import decode_header, make_header
@@ -25,6 +24,7 @@ from pathlib import Path
 from ..logs import log_event
 from ..models import FAILED, SENT, WAITING, Message, unit_of_work, utcnow
 from . import Delivery, SMTPSettings
+from .loop import Periodic
 from .mail import row_id_from_header
 
 log = logging.getLogger(__name__)
@@ -157,36 +157,16 @@ def send(connection: smtplib.SMTP, mail: SpooledMail) -> Outcome:
     return Outcome("sent", _reply_text(code, reply))
 
 
-class QueueRunner:
+class QueueRunner(Periodic):
     """Claims spool files and delivers them; one per host, over its spool."""
 
+    name = "runner"
+
     def __init__(self, delivery: Delivery):
+        super().__init__(delivery.runner_poll_seconds, delivery.hostname)
         self.delivery = delivery
         self.spool = delivery.spool_dir
         self._not_before: dict[str, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name="wgmail-queue-runner", daemon=True
-        )
-
-    # -- the loop --------------------------------------------------------
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        log_event(log, "runner.started", host=self.delivery.hostname, spool=self.spool)
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("runner.pass_failed")
-            self._stop.wait(self.delivery.runner_poll_seconds)
-        log_event(log, "runner.stopped", host=self.delivery.hostname)
 
     # -- one pass --------------------------------------------------------
 
@@ -197,7 +177,7 @@ class QueueRunner:
         handled = 0
         try:
             for name in self._ready_names():
-                if self._stop.is_set():
+                if self.stopping:
                     break
                 claimed = self._claim(name)
                 if claimed is None:
