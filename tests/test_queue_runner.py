@@ -193,3 +193,41 @@ def test_parsing_decodes_encoded_envelope_headers_and_folded_lines():
 def test_parsing_refuses_a_file_without_recipients():
     with pytest.raises(SpoolFileError):
         SpooledMail.parse(b"X-Actually-From: a@example.org\n\nbody\n")
+
+
+def test_an_accepted_mail_is_not_sent_again_when_the_database_is_out_of_reach(
+    delivery, smtp_server
+):
+    # Given a spooled message, and a database that fails when the runner
+    # comes to record the server's answer
+    message_id = add_message(delivery)
+    deliver_message(delivery, message_id)
+    runner = QueueRunner(delivery)
+    working_factory = delivery.session_factory
+
+    def unreachable():
+        raise OSError("database is out of reach")
+
+    delivery.session_factory = unreachable
+    with pytest.raises(OSError):
+        runner.run_once()
+
+    # Then the mail went out once, its spool file is gone and a note remains
+    assert len(smtp_server.received) == 1
+    assert spool_files(delivery, "new") == [] and spool_files(delivery, "cur") == []
+    assert len(spool_files(delivery, "outcomes")) == 1
+    assert load_with(working_factory, message_id).status == WAITING
+
+    # When the database is back, the next pass records the answer, once
+    delivery.session_factory = working_factory
+    runner.run_once()
+    message = load(delivery, message_id)
+    assert message.status == SENT
+    assert message.smtp_reply == "250 2.0.0 Ok: queued as TEST"
+    assert spool_files(delivery, "outcomes") == []
+    assert len(smtp_server.received) == 1
+
+
+def load_with(session_factory, message_id: int) -> Message:
+    with unit_of_work(session_factory) as (session, _):
+        return session.get(Message, message_id)

@@ -6,11 +6,13 @@ that delivers twice after an SMTP outage (DESIGN.md, library traps).
 
 A spool file moves ``new/`` -> ``cur/`` when a runner claims it; the rename
 is atomic, so of two runners on one spool only one wins. After the SMTP
-server answers, the outcome is recorded on the message row first, then the
-file is removed (accepted or refused for good) or put back in ``new/`` (any
-other answer) for a later try.
+server answers, the file goes back to ``new/`` for a later try (any answer
+but a final one), or is replaced by a short note in ``outcomes/`` of the
+final answer (accepted, or refused for good), which stays until the
+message row has recorded it.
 """
 
+import json
 import logging
 import os
 import re
@@ -18,6 +20,7 @@ import smtplib
 import ssl
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from email.header import decode_header, make_header
 from pathlib import Path
 
@@ -172,6 +175,7 @@ class QueueRunner(Periodic):
 
     def run_once(self) -> int:
         """Deliver every file ready in ``new/``; returns how many were handled."""
+        self.record_pending_outcomes()
         self.release_expired_claims()
         connection = None
         handled = 0
@@ -240,16 +244,58 @@ class QueueRunner(Periodic):
                 _quit(connection)
             connection = None
 
-        self._record(mail, outcome, path.name)
         if outcome.kind == "retry":
             self._not_before[path.name] = (
                 time.monotonic() + self.delivery.retry_after_seconds
             )
             os.rename(path, self.spool / "new" / path.name)
-        else:
-            self._not_before.pop(path.name, None)
-            path.unlink()
+            self._record(mail.message_id, outcome, path.name, utcnow())
+            return connection
+
+        # The answer is final. It is written down beside the spool before
+        # the spool file goes, and only then taken to the database: should
+        # the database be out of reach now, the next pass records it from
+        # this note, and the mail is never sent a second time.
+        self._not_before.pop(path.name, None)
+        note = self._write_note(mail.message_id, outcome, path.name)
+        path.unlink()
+        self._apply_note(note)
         return connection
+
+    def _write_note(
+        self, message_id: int | None, outcome: Outcome, file_name: str
+    ) -> Path:
+        notes = self.spool / "outcomes"
+        notes.mkdir(exist_ok=True)
+        note = notes / f"{file_name}.json"
+        partial = notes / f".{file_name}.json.part"
+        partial.write_text(
+            json.dumps(
+                {
+                    "message_id": message_id,
+                    "kind": outcome.kind,
+                    "reply": outcome.reply,
+                    "at": utcnow().isoformat(),
+                }
+            )
+        )
+        os.rename(partial, note)
+        return note
+
+    def _apply_note(self, note: Path) -> None:
+        data = json.loads(note.read_text())
+        outcome = Outcome(data["kind"], data["reply"])
+        self._record(
+            data["message_id"], outcome, note.stem, datetime.fromisoformat(data["at"])
+        )
+        note.unlink()
+
+    def record_pending_outcomes(self) -> None:
+        """Take to the database the SMTP answers an earlier pass could not."""
+        notes = self.spool / "outcomes"
+        if notes.is_dir():
+            for note in sorted(notes.glob("*.json")):
+                self._apply_note(note)
 
     def _set_aside(self, path: Path, reason: str) -> None:
         broken = self.spool / "broken"
@@ -259,9 +305,11 @@ class QueueRunner(Periodic):
             log, "spool.file_broken", file=path.name, reason=reason, level=logging.ERROR
         )
 
-    def _record(self, mail: SpooledMail, outcome: Outcome, file_name: str) -> None:
+    def _record(
+        self, message_id: int | None, outcome: Outcome, file_name: str, at: datetime
+    ) -> None:
         """Write the server's answer to the message row and its event log."""
-        fields = dict(message_id=mail.message_id, file=file_name, reply=outcome.reply)
+        fields = dict(message_id=message_id, file=file_name, reply=outcome.reply)
         if outcome.kind == "retry":
             log_event(log, "message.smtp_deferred", level=logging.WARNING, **fields)
         elif outcome.kind == "failed":
@@ -269,15 +317,15 @@ class QueueRunner(Periodic):
         else:
             log_event(log, "message.sent", **fields)
 
-        if mail.message_id is None:
+        if message_id is None:
             return
         with unit_of_work(self.delivery.session_factory) as (session, _manager):
-            message = session.get(Message, mail.message_id, with_for_update=True)
+            message = session.get(Message, message_id, with_for_update=True)
             if message is None or message.status != WAITING:
                 return
             if outcome.kind == "sent":
                 message.status = SENT
-                message.sent_at = utcnow()
+                message.sent_at = at
                 message.smtp_reply = outcome.reply
                 message.log("sent", outcome.reply)
             elif outcome.kind == "failed":
