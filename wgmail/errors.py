@@ -4,9 +4,10 @@ Pages answer with HTML (anonymous visitors are sent to the sign-in page);
 the API answers in Cornice's JSON error envelope with the right status.
 """
 
+from cornice.renderer import JSONError
 from pyramid.csrf import get_csrf_token
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPError, HTTPMethodNotAllowed, HTTPSeeOther
 from pyramid.view import forbidden_view_config, notfound_view_config, view_config
 
 
@@ -52,6 +53,31 @@ def notfound_view(request):
         return _json(request, api_error(request, 404, "path", "", "No such resource."))
     request.response.status = 404
     return {"title": "Page not found", "text": "There is nothing at this address."}
+
+
+@view_config(context=HTTPError, path_info=r"^/api/")
+def api_http_error_view(exc, request):
+    """Any other HTTP error on the API, in the same envelope.
+
+    Cornice answers a method a service lacks with a plain-text 405; pages
+    keep Cornice's own handling, since this view matches the API only.
+    """
+    if isinstance(exc, JSONError):
+        # Cornice's own validation errors already come in the envelope.
+        return exc
+    if isinstance(exc, HTTPMethodNotAllowed):
+        allowed = exc.headers.get("Allow", "")
+        request.response.headers["Allow"] = allowed
+        body = api_error(
+            request,
+            exc.code,
+            "method",
+            request.method,
+            f"Use one of: {allowed}.",
+        )
+    else:
+        body = api_error(request, exc.code, "path", "", exc.detail or exc.explanation)
+    return _json(request, body)
 
 
 @view_config(context=BadCSRFToken, renderer="wgmail:templates/error.jinja2")

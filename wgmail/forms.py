@@ -56,4 +56,7 @@ def with_field_error(form: deform.Form, field_name: str, message: str) -> Markup
     """
     error = colander.Invalid(form.schema)
     error[field_name] = message
+    # Deform marks the fields only inside ``Form.validate``; an error made
+    # afterwards has to be handed to the widgets, or it is never shown.
+    form.widget.handle_error(form, error)
     return Markup(deform.ValidationFailure(form, form.cstruct, error).render())

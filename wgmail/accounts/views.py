@@ -64,7 +64,16 @@ class LoginSchema(CSRFSchema):
 def _safe_next(request) -> str:
     """Where to go after signing in: a local path only, never another site."""
     target = request.params.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers read a backslash as a slash and drop tabs and newlines from a
+    # URL, so a slash followed by any of them can still reach another site,
+    # and a newline also breaks the Location header. A path this site made
+    # (``request.path_qs``) is percent-encoded and holds none of them.
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and target.isprintable()
+        and not any(char == "\\" or char.isspace() for char in target)
+    ):
         return target
     return request.route_path("home")
 

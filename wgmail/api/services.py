@@ -51,7 +51,9 @@ def message_json(message: Message) -> dict:
 
 class MessagesQuery(colander.MappingSchema):
     status = colander.SchemaNode(
-        colander.String(),
+        # An empty ``?status=`` is a mistake to report, not "no filter":
+        # without allow_empty colander reads "" as absent.
+        colander.String(allow_empty=True),
         missing=colander.drop,
         validator=colander.OneOf(STATUSES),
     )

@@ -130,7 +130,10 @@ class ComposeSchema(CSRFSchema):
         colander.String(),
         title="Message",
         validator=colander.All(colander.Length(min=1, max=50_000), _not_blank),
-        widget=deform.widget.TextAreaWidget(rows=10),
+        # Deform strips text by default, which would eat the indentation of
+        # a message's first line and answer a blank one with a bare
+        # "Required" before ``_not_blank`` could explain.
+        widget=deform.widget.TextAreaWidget(rows=10, strip=False),
     )
 
     def validator(self, form, values):

@@ -1,0 +1,471 @@
+"""The compose form and the message list, through the real application.
+
+Send times are written as wall-clock text in a named zone, the way the
+browser's datetime-local field sends them, and checked against the exact
+UTC instant stored.
+"""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from dramatiq.common import dq_name
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from support import compose, register, sign_out
+from wgmail.models import Message, unit_of_work
+
+
+def messages(app) -> list[Message]:
+    with unit_of_work(app.registry["dbsession_factory"]) as (session, _):
+        query = select(Message).options(selectinload(Message.owner))
+        return list(session.scalars(query.order_by(Message.id)))
+
+
+def field_errors(page) -> dict[str, str]:
+    """Each field's error message, keyed by the field's name."""
+    errors = {}
+    for feedback in page.html.select(".invalid-feedback"):
+        item = feedback.find_parent("div", class_="mb-3")
+        names = [name for name in item["class"] if name.startswith("item-")]
+        errors[names[0].removeprefix("item-")] = feedback.get_text(strip=True)
+    return errors
+
+
+def listed(page) -> list[dict[str, str]]:
+    """The rows of the message list, as the reader sees them."""
+    rows = []
+    for row in page.html.select("table.wg-messages tbody tr"):
+        cells = row.find_all("td")
+        rows.append(
+            {
+                "id": row["id"],
+                "to": cells[0].get_text(strip=True),
+                "subject": cells[1].get_text(strip=True),
+                "send_at": cells[2].select_one(".wg-time").get_text(),
+                "zone": cells[2].select_one("div").get_text(),
+                "status": cells[3].select_one(".wg-status").get_text(),
+            }
+        )
+    return rows
+
+
+@pytest.fixture
+def alice(testapp):
+    register(testapp, "alice")
+    return testapp
+
+
+# -- a valid submission ---------------------------------------------------
+
+
+def test_a_valid_submission_stores_a_waiting_message_at_the_exact_utc_instant(
+    alice,
+):
+    response = compose(
+        alice,
+        recipient="friend@example.org",
+        subject="Greetings",
+        send_at="2030-01-15T12:00:00",
+        time_zone="Europe/Moscow",
+        body="See you at noon.",
+    )
+
+    assert response.status_int == 303
+    assert response.location == "http://wgmail.test/messages"
+    [message] = messages(alice.app)
+    assert message.status == "waiting"
+    assert message.send_at == datetime(2030, 1, 15, 9, 0, 0, tzinfo=UTC)
+    assert message.send_at.tzinfo is UTC
+    assert message.time_zone == "Europe/Moscow"
+    assert message.recipient == "friend@example.org"
+    assert message.subject == "Greetings"
+    assert message.body == "See you at noon."
+    assert message.owner.username == "alice"
+    assert message.spooled_at is None
+    assert message.sent_at is None
+
+
+@pytest.mark.parametrize(
+    ("send_at", "time_zone", "expected"),
+    [
+        ("2030-01-15T12:00", "Europe/Moscow", datetime(2030, 1, 15, 9, 0, 0)),
+        ("2030-01-15 12:00:07", "Europe/Moscow", datetime(2030, 1, 15, 9, 0, 7)),
+        ("2030-07-01T08:30:00", "America/New_York", datetime(2030, 7, 1, 12, 30)),
+        ("2030-01-01T08:30:00", "America/New_York", datetime(2030, 1, 1, 13, 30)),
+        ("2030-03-31T03:30:00", "Europe/Berlin", datetime(2030, 3, 31, 1, 30)),
+        ("2030-10-27T03:30:00", "Europe/Berlin", datetime(2030, 10, 27, 2, 30)),
+        ("2030-06-01T05:45:00", "Asia/Kathmandu", datetime(2030, 6, 1, 0, 0)),
+    ],
+)
+def test_the_send_time_is_read_in_the_chosen_zone(alice, send_at, time_zone, expected):
+    compose(alice, send_at=send_at, time_zone=time_zone)
+
+    [message] = messages(alice.app)
+    assert message.send_at == expected.replace(tzinfo=UTC)
+    assert message.time_zone == time_zone
+
+
+def test_the_recipient_is_stored_in_its_normal_form(alice):
+    compose(alice, recipient="  Friend@EXAMPLE.Org  ", send_at="2030-01-15T12:00")
+
+    [message] = messages(alice.app)
+    assert message.recipient == "Friend@example.org"
+
+
+def test_scheduling_says_when_and_to_whom_on_the_next_page(alice):
+    page = compose(
+        alice, recipient="friend@example.org", send_at="2030-01-15T12:00:00"
+    ).follow()
+
+    assert page.html.select_one(".alert-success").get_text() == (
+        "Scheduled for 2030-01-15 12:00:00 UTC+03:00 (Europe/Moscow) "
+        "to friend@example.org."
+    )
+
+
+def test_a_subject_of_exactly_two_hundred_characters_is_accepted(alice):
+    compose(alice, subject="s" * 200, send_at="2030-01-15T12:00")
+
+    [message] = messages(alice.app)
+    assert message.subject == "s" * 200
+
+
+def handed_off(app) -> int:
+    """How many deliveries wait, delayed, in the in-process broker."""
+    broker = app.registry["wgmail.delivery"].broker
+    return broker.queues[dq_name("wgmail-mail")].qsize()
+
+
+def test_a_message_due_within_a_minute_is_handed_off_once_stored(alice):
+    # Given a send time thirty seconds from now, written in Moscow time
+    send_at = (datetime.now(UTC) + timedelta(seconds=30)).replace(microsecond=0)
+    local = send_at.astimezone(ZoneInfo("Europe/Moscow"))
+
+    # When it is scheduled
+    compose(alice, send_at=local.strftime("%Y-%m-%dT%H:%M:%S"))
+
+    # Then the row is marked dispatched and the broker holds one delivery
+    [message] = messages(alice.app)
+    assert message.send_at == send_at
+    assert message.dispatched_at is not None
+    assert handed_off(alice.app) == 1
+
+
+def test_a_message_due_later_is_left_to_the_dispatcher(alice):
+    compose(alice, send_at="2030-01-15T12:00:00")
+
+    [message] = messages(alice.app)
+    assert message.dispatched_at is None
+    assert handed_off(alice.app) == 0
+
+
+# -- refused submissions --------------------------------------------------
+
+
+def test_a_time_in_the_past_is_refused_naming_the_zone(alice):
+    page = compose(alice, send_at="2020-01-15T12:00:00", time_zone="Asia/Tokyo")
+
+    assert page.status_int == 200
+    errors = field_errors(page)
+    assert list(errors) == ["send_at"]
+    assert errors["send_at"].startswith(
+        "This time has already passed in Asia/Tokyo; it is now "
+    )
+    assert errors["send_at"].endswith(" UTC+09:00 there.")
+    assert messages(alice.app) == []
+
+
+def test_a_local_time_skipped_by_the_clocks_is_refused(alice):
+    # 02:00 in Berlin on 31 March 2030 jumps straight to 03:00.
+    page = compose(alice, send_at="2030-03-31T02:30:00", time_zone="Europe/Berlin")
+
+    assert page.status_int == 200
+    assert field_errors(page) == {
+        "send_at": "2030-03-31 02:30:00 does not exist in Europe/Berlin: the "
+        "clocks skip it (from UTC+01:00 to UTC+02:00). Choose another time."
+    }
+    assert messages(alice.app) == []
+
+
+def test_a_local_time_that_happens_twice_is_refused(alice):
+    # 03:00 in Berlin on 27 October 2030 goes back to 02:00.
+    page = compose(alice, send_at="2030-10-27T02:30:00", time_zone="Europe/Berlin")
+
+    assert page.status_int == 200
+    assert field_errors(page) == {
+        "send_at": "2030-10-27 02:30:00 happens twice in Europe/Berlin, once at "
+        "UTC+02:00 and once at UTC+01:00, when the clocks go back. Choose a "
+        "time outside the repeated hour."
+    }
+    assert messages(alice.app) == []
+
+
+def test_a_time_more_than_ten_years_ahead_is_refused(alice):
+    page = compose(alice, send_at="2099-01-01T00:00:00")
+
+    assert field_errors(page) == {"send_at": "Choose a time within the next ten years."}
+    assert messages(alice.app) == []
+
+
+@pytest.mark.parametrize(
+    "send_at", ["tomorrow at noon", "15/01/2030 12:00", "2030-02-30T12:00", ""]
+)
+def test_a_malformed_send_time_is_refused(alice, send_at):
+    page = compose(alice, send_at=send_at)
+
+    expected = (
+        "Required"
+        if send_at == ""
+        else "Enter a date and time like 2026-12-31 18:30:00."
+    )
+    assert field_errors(page) == {"send_at": expected}
+    assert messages(alice.app) == []
+    assert handed_off(alice.app) == 0
+
+
+@pytest.mark.parametrize(
+    ("recipient", "error"),
+    [
+        (
+            "friend.example.org",
+            "Enter a valid email address: An email address must have an @-sign.",
+        ),
+        (
+            "friend@",
+            "Enter a valid email address: There must be something after the @-sign.",
+        ),
+        ("", "Required"),
+    ],
+)
+def test_a_bad_recipient_is_refused(alice, recipient, error):
+    page = compose(alice, recipient=recipient, send_at="2030-01-15T12:00")
+
+    assert field_errors(page) == {"recipient": error}
+    assert messages(alice.app) == []
+
+
+def test_an_unknown_time_zone_is_refused(alice):
+    form = alice.get("/").forms["composeschema"]
+    form["recipient"] = "friend@example.org"
+    form["send_at"] = "2030-01-15T12:00"
+    form["time_zone"].force_value("Mars/Olympus_Mons")
+    form["body"] = "Hello."
+
+    page = form.submit("submit")
+
+    assert field_errors(page) == {
+        "time_zone": "Choose a time zone from the list, such as Europe/Moscow."
+    }
+    assert messages(alice.app) == []
+
+
+def test_a_missing_time_zone_is_refused(alice):
+    page = compose(alice, send_at="2030-01-15T12:00", time_zone="")
+
+    assert field_errors(page) == {"time_zone": "Required"}
+    assert messages(alice.app) == []
+
+
+def test_an_empty_message_is_refused(alice):
+    page = compose(alice, send_at="2030-01-15T12:00", body="")
+
+    assert field_errors(page) == {"body": "Required"}
+    assert messages(alice.app) == []
+
+
+def test_a_message_of_only_whitespace_is_refused(alice):
+    page = compose(alice, send_at="2030-01-15T12:00", body=" \r\n\t \r\n")
+
+    assert field_errors(page) == {"body": "Write a message: it cannot be empty."}
+    assert messages(alice.app) == []
+
+
+def test_a_message_keeps_its_indentation_and_line_breaks(alice):
+    body = "    indented first line\r\n\r\nlast line\r\n"
+
+    compose(alice, send_at="2030-01-15T12:00", body=body)
+
+    [message] = messages(alice.app)
+    assert message.body == body
+
+
+def test_a_subject_longer_than_two_hundred_characters_is_refused(alice):
+    page = compose(alice, subject="s" * 201, send_at="2030-01-15T12:00")
+
+    assert field_errors(page) == {"subject": "Longer than maximum length 200"}
+    assert messages(alice.app) == []
+
+
+def test_a_refused_form_keeps_what_was_typed(alice):
+    page = compose(
+        alice,
+        recipient="friend@example.org",
+        subject="Kept",
+        send_at="2020-01-15T12:00:00",
+        time_zone="Asia/Tokyo",
+        body="Kept too.",
+    )
+
+    form = page.forms["composeschema"]
+    assert form["recipient"].value == "friend@example.org"
+    assert form["subject"].value == "Kept"
+    assert form["send_at"].value == "2020-01-15T12:00:00"
+    assert form["time_zone"].value == "Asia/Tokyo"
+    assert form["body"].value == "Kept too."
+
+
+def test_composing_without_a_csrf_token_is_refused_and_stores_nothing(alice):
+    page = alice.post(
+        "/",
+        {
+            "recipient": "friend@example.org",
+            "subject": "Forged",
+            "send_at": "2030-01-15T12:00:00",
+            "time_zone": "Europe/Moscow",
+            "body": "Sent from another site.",
+            "submit": "submit",
+        },
+        status=400,
+    )
+
+    assert page.html.h1.get_text() == "This form has expired"
+    assert messages(alice.app) == []
+
+
+# -- the form's time zone -------------------------------------------------
+
+
+def test_the_form_starts_with_no_zone_for_a_new_user(alice):
+    # The browser's own zone is filled in by wgmail.js in that case.
+    form = alice.get("/").forms["composeschema"]
+
+    assert form["time_zone"].value == ""
+
+
+def test_the_form_starts_in_the_zone_of_the_users_last_message(alice):
+    compose(alice, send_at="2030-01-15T12:00", time_zone="Asia/Tokyo")
+    compose(alice, send_at="2030-01-15T12:00", time_zone="America/Chicago")
+
+    form = alice.get("/").forms["composeschema"]
+
+    assert form["time_zone"].value == "America/Chicago"
+
+
+def test_the_form_does_not_take_its_zone_from_another_users_message(alice):
+    compose(alice, send_at="2030-01-15T12:00", time_zone="Asia/Tokyo")
+    sign_out(alice)
+    register(alice, "bob")
+
+    form = alice.get("/").forms["composeschema"]
+
+    assert form["time_zone"].value == ""
+
+
+# -- the message list -----------------------------------------------------
+
+
+def test_the_message_list_shows_the_time_in_the_messages_zone_with_its_offset(
+    alice,
+):
+    compose(
+        alice,
+        recipient="friend@example.org",
+        subject="Noon in Moscow",
+        send_at="2030-01-15T12:00:00",
+        time_zone="Europe/Moscow",
+    )
+    [message] = messages(alice.app)
+
+    page = alice.get("/messages")
+
+    assert listed(page) == [
+        {
+            "id": f"message-{message.id}",
+            "to": "friend@example.org",
+            "subject": "Noon in Moscow",
+            "send_at": "2030-01-15 12:00:00 UTC+03:00",
+            "zone": "Europe/Moscow",
+            "status": "waiting",
+        }
+    ]
+
+
+def test_the_message_list_shows_only_ones_own_messages_newest_first(alice):
+    # Given two messages of alice's and one of bob's
+    compose(alice, subject="First", send_at="2030-01-15T12:00")
+    compose(alice, subject="Second", send_at="2030-07-15T12:00", time_zone="Asia/Tokyo")
+    sign_out(alice)
+    register(alice, "bob")
+    compose(alice, subject="Bob's", send_at="2030-03-01T09:00")
+    sign_out(alice)
+
+    # When alice signs in again and opens her list
+    form = alice.get("/login").forms["loginschema"]
+    form["username"] = "alice"
+    form["password"] = "correct horse battery"
+    form.submit("submit")
+    page = alice.get("/messages")
+
+    # Then she sees her own two, the newest first, each in its own zone
+    first, second, _bobs = messages(alice.app)
+    assert [
+        (row["id"], row["subject"], row["send_at"], row["zone"]) for row in listed(page)
+    ] == [
+        (
+            f"message-{second.id}",
+            "Second",
+            "2030-07-15 12:00:00 UTC+09:00",
+            "Asia/Tokyo",
+        ),
+        (
+            f"message-{first.id}",
+            "First",
+            "2030-01-15 12:00:00 UTC+03:00",
+            "Europe/Moscow",
+        ),
+    ]
+
+
+def test_the_message_list_shows_each_messages_status(alice):
+    compose(alice, subject="Delivered", send_at="2030-01-15T12:00")
+    compose(alice, subject="Bounced", send_at="2030-01-16T12:00")
+    with unit_of_work(alice.app.registry["dbsession_factory"]) as (session, _):
+        delivered, bounced = session.scalars(select(Message).order_by(Message.id))
+        delivered.status = "sent"
+        delivered.sent_at = datetime(2030, 1, 15, 9, 0, 1, tzinfo=UTC)
+        bounced.status = "failed"
+        bounced.failure_reason = "550 5.1.1 No such user"
+
+    page = alice.get("/messages")
+
+    rows = page.html.select("table.wg-messages tbody tr")
+    assert [
+        (row["data-status"], row.select_one(".wg-status").get_text()) for row in rows
+    ] == [
+        ("failed", "failed"),
+        ("sent", "sent"),
+    ]
+    assert rows[0].select_one(".text-danger").get_text() == "550 5.1.1 No such user"
+    assert rows[1].find_all("td")[4].get_text(strip=True) == (
+        "2030-01-15 12:00:01 UTC+03:00"
+    )
+
+
+def test_the_message_list_shows_markup_in_a_subject_as_text(alice):
+    compose(alice, subject="<script>alert(1)</script>", send_at="2030-01-15T12:00")
+
+    page = alice.get("/messages")
+
+    assert "<script>alert(1)</script>" not in page.text
+    assert listed(page)[0]["subject"] == "<script>alert(1)</script>"
+
+
+def test_an_empty_message_list_invites_to_schedule_one(alice):
+    page = alice.get("/messages")
+
+    assert listed(page) == []
+    assert page.html.select_one("main p.text-secondary").get_text() == (
+        "Nothing scheduled yet. Schedule your first email."
+    )
