@@ -425,3 +425,12 @@ def test_an_unknown_api_path_is_a_404_in_the_error_envelope(testapp, signed_in):
             {"location": "path", "name": "", "description": "No such resource."}
         ],
     }
+
+
+def test_an_ordinary_page_view_does_not_rewrite_the_session_cookie(testapp):
+    register(testapp, "quiet")
+    testapp.get("/")  # the flash-free page after registering
+
+    response = testapp.get("/messages")
+
+    assert "Set-Cookie" not in response.headers

@@ -352,3 +352,11 @@ def test_basic_credentials_do_not_let_a_form_be_posted(alice_and_bob):
     assert response.status_int == 303
     assert response.location == "http://wgmail.test/login?next=%2F"
     assert len(message_ids(alice_and_bob.app)) == 3
+
+
+def test_an_api_path_without_its_final_slash_is_redirected_to_it(testapp):
+    register(testapp, "slash")
+
+    response = testapp.get("/api/users?x=1", status=307)
+
+    assert response.location == "http://wgmail.test/api/users/?x=1"

@@ -47,7 +47,8 @@ def forbidden_view(request):
     return {"title": "Not allowed", "text": "Your account may not open this page."}
 
 
-@notfound_view_config(renderer="wgmail:templates/error.jinja2")
+# A path that misses only its final slash (/api/users) is redirected to it.
+@notfound_view_config(renderer="wgmail:templates/error.jinja2", append_slash=True)
 def notfound_view(request):
     if _is_api(request):
         return _json(request, api_error(request, 404, "path", "", "No such resource."))

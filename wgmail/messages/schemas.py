@@ -86,7 +86,7 @@ def resolve_send_time(local_text: str, zone_name: str, now: datetime) -> datetim
 @colander.deferred
 def _zone_widget(node, kw):
     choices = [("", "Choose a time zone")] + [(name, name) for name in zone_names()]
-    return deform.widget.SelectWidget(values=choices, css_class="form-select wg-zone")
+    return deform.widget.SelectWidget(values=choices)
 
 
 class ComposeSchema(CSRFSchema):

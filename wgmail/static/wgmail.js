@@ -1,9 +1,14 @@
-// The compose form's time zone starts as the browser's own, unless the
-// page already chose one (the zone of the user's previous message).
 (function () {
-  var select = document.querySelector("select.wg-zone");
-  if (!select || select.value) return;
-  var zone = "";
-  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) {}
-  if (zone && select.querySelector('option[value="' + zone + '"]')) select.value = zone;
+  // The compose form's time zone starts as the browser's own, unless the
+  // page already chose one (the zone of the user's previous message).
+  var select = document.querySelector('select[name="time_zone"]');
+  if (select && !select.value) {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) {}
+    if (zone && select.querySelector('option[value="' + zone + '"]')) select.value = zone;
+  }
+
+  // A form sent back with errors puts the cursor in the first field to fix.
+  var invalid = document.querySelector(".deform .is-invalid, .deform .has-error :is(input, select, textarea)");
+  if (invalid) invalid.focus();
 })();
