@@ -125,7 +125,7 @@ SETTINGS = [
         "wgmail.runner_poll_seconds",
         "WGMAIL_RUNNER_POLL_SECONDS",
         _positive_number,
-        "0.5",
+        "0.1",
     ),
     Setting(
         "wgmail.retry_after_seconds",
