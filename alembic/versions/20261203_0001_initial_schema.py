@@ -30,6 +30,9 @@ def upgrade():
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("registered_at", Instant, nullable=False),
+        sa.Column(
+            "session_generation", sa.Integer(), server_default="0", nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username_key", name=op.f("uq_users_username_key")),
     )

@@ -25,6 +25,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Sessions are signed cookies kept by the browser; each carries the
+    # generation it was made in, and signing out moves the generation on so
+    # that a copied cookie stops working.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     messages: Mapped[list["Message"]] = relationship(back_populates="owner")
 
