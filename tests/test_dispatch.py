@@ -6,8 +6,13 @@ from datetime import datetime, timedelta, timezone
 from test_queue_runner import add_message, load
 
 from wgmail.delivery.deliver import deliver_message
-from wgmail.delivery.handoff import claim_due, dispatch_once, hand_off_after_commit
-from wgmail.models import CANCELLED, WAITING, Message, unit_of_work
+from wgmail.delivery.handoff import (
+    Dispatcher,
+    claim_due,
+    dispatch_once,
+    hand_off_after_commit,
+)
+from wgmail.models import CANCELLED, FAILED, WAITING, Message, unit_of_work
 
 
 def now() -> datetime:
@@ -123,3 +128,45 @@ def test_a_flushed_broker_loses_no_mail(delivery, services, smtp_server):
         "redispatched",
         "spooled",
     ]
+
+
+def test_a_message_that_cannot_become_a_mail_fails_once_instead_of_looping(delivery):
+    # Given a row that slipped past validation: a line break in its subject
+    # and a recipient that needs SMTPUTF8
+    header_break = add_message(delivery)
+    unicode_local_part = add_message(delivery, recipient="пользователь@example.com")
+    with unit_of_work(delivery.session_factory) as (session, _):
+        session.get(Message, header_break).subject = "Hi\r\nBcc: eve@example.org"
+
+    # When the deliver actor takes each of them
+    for message_id in (header_break, unicode_local_part):
+        assert deliver_message(delivery, message_id) is False
+
+    # Then each is failed with its reason, nothing is spooled, and the
+    # dispatcher leaves them alone from now on
+    for message_id in (header_break, unicode_local_part):
+        message = load(delivery, message_id)
+        assert message.status == FAILED
+        assert message.failure_reason.startswith(
+            "This message could not be made into a mail: "
+        )
+        assert message.events[-1].event == "failed"
+    assert os.listdir(delivery.spool_dir / "new") == []
+    assert os.listdir(delivery.spool_dir / "tmp") == []
+    assert dispatch_once(delivery) == 0
+
+
+def test_a_restarted_dispatcher_takes_over_earlier_hand_offs_at_once(delivery):
+    # Given a message handed off a moment ago by a process that then stopped
+    message_id = add_message(delivery, send_at=now() + timedelta(seconds=20))
+    dispatch_once(delivery)
+    delivery.broker.flush_all()
+
+    # When a new dispatcher makes its first pass, and then its second
+    dispatcher = Dispatcher(delivery)
+    first, second = dispatcher.run_once(), dispatcher.run_once()
+
+    # Then the first hands the message off again without waiting, once
+    assert (first, second) == (1, 0)
+    assert delayed_count(delivery) == 1
+    assert load(delivery, message_id).events[-1].event == "redispatched"

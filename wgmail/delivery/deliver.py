@@ -7,11 +7,17 @@ hand-off): the row lock and the status check let only one of them spool.
 import logging
 from datetime import timedelta
 
+from pyramid_mailer.exceptions import BadHeaders, EncodingError, InvalidMessage
+
 from ..logs import log_event
-from ..models import WAITING, Message, unit_of_work, utcnow
+from ..models import FAILED, WAITING, Message, unit_of_work, utcnow
 from .mail import build_mail
 
 log = logging.getLogger(__name__)
+
+# Faults of the message itself, which no retry can mend. Anything else (a
+# full disk, a lost database) propagates and the dispatcher tries again.
+UNSENDABLE = (ValueError, UnicodeError, BadHeaders, EncodingError, InvalidMessage)
 
 # A broker delay can fire a hair early by another host's clock.
 EARLY_TOLERANCE = timedelta(seconds=1)
@@ -46,10 +52,27 @@ def deliver_message(delivery, message_id: int) -> bool:
             )
             return False
 
-        mail = build_mail(message, delivery.sender, delivery.sender_domain, now)
-        # The mailer joins this unit of work's own manager; on another
-        # manager the spool file would never leave tmp/.
-        delivery.mailer(manager).send_to_queue(mail)
+        try:
+            mail = build_mail(message, delivery.sender, delivery.sender_domain, now)
+            # The mailer joins this unit of work's own manager; on another
+            # manager the spool file would never leave tmp/.
+            delivery.mailer(manager).send_to_queue(mail)
+        except UNSENDABLE as error:
+            # Nothing joined the transaction (the mailer joins last, once the
+            # mail is whole), so no spool file can follow this row. Retrying
+            # would fail the same way at every re-dispatch: give up now.
+            reason = f"This message could not be made into a mail: {error}"
+            message.status = FAILED
+            message.failure_reason = reason
+            message.log("failed", reason)
+            log_event(
+                log,
+                "message.unsendable",
+                level=logging.ERROR,
+                message_id=message_id,
+                error=f"{type(error).__name__}: {error}",
+            )
+            return False
         message.spooled_at = now
         message.spool_host = delivery.hostname
         message.log("spooled", f"on {delivery.hostname}")

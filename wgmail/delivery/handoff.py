@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 
 import transaction
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..logs import log_event
@@ -23,25 +23,31 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 
 
-def claim_due(session: Session, delivery: Delivery, now: datetime) -> list[Message]:
+def claim_due(
+    session: Session, delivery: Delivery, now: datetime, *, resume: bool = False
+) -> list[Message]:
     """Mark waiting, unspooled messages due within the look-ahead as dispatched.
 
     A message dispatched earlier but still unspooled a while after its time
     lost its hand-off (broker flushed, worker killed) and is claimed again.
+    With ``resume`` every earlier hand-off counts as lost: a process that
+    has just started cannot know which of them survived, and handing one
+    off twice is harmless (the deliver actor spools once).
     Rows another dispatcher holds are skipped on PostgreSQL; SQLite has a
     single writer, so there is nobody to skip.
     """
     stale = now - delivery.redispatch_after
+    not_handed_off = or_(
+        Message.dispatched_at.is_(None),
+        and_(Message.send_at < stale, Message.dispatched_at < stale),
+    )
     query = (
         select(Message)
         .where(
             Message.status == WAITING,
             Message.spooled_at.is_(None),
             Message.send_at <= now + delivery.lookahead,
-            or_(
-                Message.dispatched_at.is_(None),
-                and_(Message.send_at < stale, Message.dispatched_at < stale),
-            ),
+            true() if resume else not_handed_off,
         )
         .order_by(Message.send_at)
         .limit(BATCH_SIZE)
@@ -91,10 +97,10 @@ def dispatch_if_due(
         hand_off_after_commit(delivery, manager, [message])
 
 
-def dispatch_once(delivery: Delivery) -> int:
+def dispatch_once(delivery: Delivery, *, resume: bool = False) -> int:
     """One dispatcher pass in its own transaction; returns how many it handed off."""
     with unit_of_work(delivery.session_factory) as (session, manager):
-        messages = claim_due(session, delivery, utcnow())
+        messages = claim_due(session, delivery, utcnow(), resume=resume)
         hand_off_after_commit(delivery, manager, messages)
     for message in messages:
         log_event(log, "message.dispatched", message_id=message.id)
@@ -109,6 +115,15 @@ class Dispatcher(Periodic):
     def __init__(self, delivery: Delivery):
         super().__init__(delivery.dispatch_interval_seconds, delivery.hostname)
         self.delivery = delivery
+        self._resume = True
 
     def run_once(self) -> int:
-        return dispatch_once(self.delivery)
+        # The first pass after start-up takes over what earlier processes
+        # handed off, instead of waiting for those hand-offs to go stale.
+        handed_off = batch = dispatch_once(self.delivery, resume=self._resume)
+        self._resume = False
+        # A full batch means more may be due: carry on without waiting.
+        while batch == BATCH_SIZE:
+            batch = dispatch_once(self.delivery)
+            handed_off += batch
+        return handed_off
