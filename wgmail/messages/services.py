@@ -5,7 +5,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import WAITING, Message, User, utcnow
+from ..models import CANCELLED, WAITING, Message, User, utcnow
+
+
+class MessageNotFound(LookupError):
+    """No such message among the viewer's own."""
+
+
+class CannotCancel(Exception):
+    """The message is past the point where it can be withdrawn; says why."""
 
 
 def schedule_message(
@@ -52,3 +60,24 @@ def list_messages(
     if limit is not None:
         query = query.limit(limit)
     return list(dbsession.scalars(query))
+
+
+def cancel_message(dbsession: Session, viewer: User, message_id: int) -> Message:
+    """Withdraw the viewer's own message while it has not left yet.
+
+    Once spooled the mail is on its way to the SMTP server and cannot be
+    called back. The row lock orders this against the deliver actor, so
+    the two never both win.
+    """
+    message = dbsession.get(Message, message_id, with_for_update=True)
+    if message is None or message.owner_id != viewer.id:
+        raise MessageNotFound(message_id)
+    if message.status != WAITING:
+        raise CannotCancel(f"It cannot be cancelled: it is {message.status} already.")
+    if message.spooled_at is not None:
+        raise CannotCancel(
+            "It cannot be cancelled: it has already left for the mail server."
+        )
+    message.status = CANCELLED
+    message.log("cancelled", f"by {viewer.username}")
+    return message

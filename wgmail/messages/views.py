@@ -1,8 +1,8 @@
-"""The compose page (home) and the list of one's own messages."""
+"""The compose page (home), the list of one's own messages, cancelling one."""
 
 import logging
 
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
@@ -12,7 +12,13 @@ from ..logs import log_event
 from ..models import Message
 from ..timezones import format_local
 from .schemas import ComposeSchema, normalized_address
-from .services import list_messages, schedule_message
+from .services import (
+    CannotCancel,
+    MessageNotFound,
+    cancel_message,
+    list_messages,
+    schedule_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +76,27 @@ def compose_view(request):
 @view_config(route_name="messages", renderer="wgmail:templates/messages.jinja2")
 def messages_view(request):
     return {"messages": list_messages(request.dbsession, request.identity)}
+
+
+@view_config(route_name="cancel_message", request_method="POST")
+def cancel_view(request):
+    """Cancel, then back to the list with a note saying what happened.
+
+    A refusal is a note, not an error status: the row is left as it was and
+    nothing needs rolling back. Someone else's message is a plain 404.
+    """
+    message_id = int(request.matchdict["id"])
+    try:
+        message = cancel_message(request.dbsession, request.identity, message_id)
+    except MessageNotFound:
+        raise HTTPNotFound() from None
+    except CannotCancel as refusal:
+        request.session.flash(str(refusal), "warning")
+    else:
+        log_event(
+            log, "message.cancelled", message_id=message.id, user_id=request.identity.id
+        )
+        request.session.flash(
+            f"Cancelled: it will not be sent to {message.recipient}.", "success"
+        )
+    return HTTPSeeOther(location=request.route_path("messages"))
