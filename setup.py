@@ -44,7 +44,9 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(exclude=["tests", "tests.*"]),
-    include_package_data=True,
+    package_data={
+        "wgmail": ["templates/*.jinja2", "templates/mail/*", "static/*"],
+    },
     zip_safe=False,
     install_requires=requires,
     extras_require={"testing": tests_require},
