@@ -10,7 +10,7 @@ INI ?= development.ini
 # pyramid and deform still import pkg_resources; its warning is noise here.
 export PYTHONWARNINGS = ignore:pkg_resources is deprecated:UserWarning
 
-.PHONY: run test install migrate demo lint format clean
+.PHONY: run test install migrate demo lint format bench clean
 
 $(BIN)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ format: install
 
 test: install lint
 	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/dispatch_pass.py
 
 clean:
 	rm -rf $(VENV) var *.egg-info

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from .meta import Base, UTCDateTime, utcnow
 
@@ -70,7 +70,15 @@ class Message(Base):
     def log(self, event: str, detail: str = "") -> "MessageEvent":
         """Append an entry to this message's event log."""
         entry = MessageEvent(event=event, detail=detail)
-        self.events.append(entry)
+        session = object_session(self)
+        if self.id is None or session is None:
+            # A new message: its empty collection costs nothing to extend.
+            self.events.append(entry)
+        else:
+            # A stored one: appending to ``events`` would first load the whole
+            # log, one query per message in a dispatcher batch.
+            entry.message_id = self.id
+            session.add(entry)
         return entry
 
 
