@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import CANCELLED, WAITING, Message, User, utcnow
 
@@ -52,7 +52,11 @@ def list_messages(
     limit: int | None = None,
 ) -> list[Message]:
     """The viewer's messages, newest first; every user's when ``everyone``."""
-    query = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
+    query = (
+        select(Message)
+        .options(joinedload(Message.owner))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+    )
     if not everyone:
         query = query.where(Message.owner_id == viewer.id)
     if status is not None:
