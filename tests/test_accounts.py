@@ -4,11 +4,16 @@ Every test drives the real WSGI application through its forms and reads
 the database it wrote to; nothing of wgmail's is mocked.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, text
+import webob
+import webtest
+from sqlalchemy import event, select, text
 
+import wgmail
 from support import PASSWORD, csrf_of, register, sign_out
 from wgmail.models import User, unit_of_work
 
@@ -22,6 +27,11 @@ LOGIN_REQUIRED = {
         }
     ],
 }
+
+
+INVISIBLE_NUL = "Remove the invisible character U+0000: it cannot be used here."
+ONE_LINE = "Write this on one line: it cannot hold a line break."
+WRONG_CREDENTIALS = "Wrong username or password."
 
 
 def users(app) -> list[User]:
@@ -61,6 +71,54 @@ def submit_login(testapp, username: str, password: str, next_path=None):
     form["username"] = username
     form["password"] = password
     return form.submit("submit")
+
+
+def new_client(app) -> webtest.TestApp:
+    """Another browser, with cookies of its own."""
+    return webtest.TestApp(app, extra_environ={"HTTP_HOST": "wgmail.test"})
+
+
+def login_error(page) -> str | None:
+    """The sign-in page's own alert, not the one deform puts in the form."""
+    alert = page.html.select_one(".wg-narrow > .alert-danger")
+    return None if alert is None else alert.get_text()
+
+
+def raw_get(testapp, url: str) -> webob.Response:
+    """GET ``url`` as sent, percent-escapes and all, with ``testapp``'s session.
+
+    webtest works out the full URL of every request for its cookies, which
+    fails on a path that is not UTF-8; the application has to answer it.
+    """
+    request = webob.Request.blank(url, environ={"HTTP_HOST": "wgmail.test"})
+    session = testapp.cookies.get("wgmail_session")
+    if session is not None:
+        request.headers["Cookie"] = f"wgmail_session={session}"
+    return request.get_response(testapp.app)
+
+
+@contextmanager
+def database_statements(app) -> Iterator[list[str]]:
+    """Collect every SQL statement the application sends meanwhile."""
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.registry["db_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def postgres_testapp(make_settings, postgres_url):
+    """The application on PostgreSQL, which refuses a NUL in any text."""
+    app = wgmail.main({}, **make_settings(postgres_url))
+    yield new_client(app)
+    app.registry["db_engine"].dispose()
 
 
 # -- registering ----------------------------------------------------------
@@ -434,3 +492,308 @@ def test_an_ordinary_page_view_does_not_rewrite_the_session_cookie(testapp):
     response = testapp.get("/messages")
 
     assert "Set-Cookie" not in response.headers
+
+
+# -- control characters ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "error"),
+    [
+        ("ali\x00ce", INVISIBLE_NUL),
+        ("ali\x1bce", "Remove the invisible character U+001B: it cannot be used here."),
+        ("ali\nce", ONE_LINE),
+        ("ali\u2028ce", ONE_LINE),
+        (
+            "ali\u200bce",
+            "Remove the invisible character U+200B (zero width space): "
+            "it cannot be used here.",
+        ),
+    ],
+)
+def test_a_username_with_a_control_character_is_refused_at_registration(
+    testapp, username, error
+):
+    page = submit_register(testapp, username)
+
+    assert page.status_int == 200
+    assert field_errors(page) == {"username": error}
+    assert users(testapp.app) == []
+
+
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [
+        ("correct\x00horse", INVISIBLE_NUL),
+        (
+            "correct\thorse",
+            "Remove the invisible character U+0009: it cannot be used here.",
+        ),
+        ("correct\r\nhorse", ONE_LINE),
+        ("correct\u2029horse", ONE_LINE),
+    ],
+)
+def test_a_password_with_a_control_character_is_refused_at_registration(
+    testapp, password, error
+):
+    page = submit_register(testapp, "alice", password)
+
+    assert field_errors(page) == {"password": error}
+    assert users(testapp.app) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "username", "password", "error"),
+    [
+        ("username", "ali\x00ce", PASSWORD, INVISIBLE_NUL),
+        ("username", "ali\u2028ce", PASSWORD, ONE_LINE),
+        ("password", "alice", PASSWORD + "\x00", INVISIBLE_NUL),
+        ("password", "alice", "correct\nhorse", ONE_LINE),
+    ],
+)
+def test_a_control_character_at_sign_in_gets_an_error_next_to_its_field(
+    testapp, field, username, password, error
+):
+    register(testapp, "alice")
+    sign_out(testapp)
+
+    page = submit_login(testapp, username, password)
+
+    assert page.status_int == 200
+    assert field_errors(page) == {field: error}
+    assert login_error(page) is None
+    assert signed_in_as(testapp) is None
+
+
+@pytest.mark.parametrize(
+    ("username", "looked_up"),
+    [
+        ("bad name!", False),
+        ("al", False),
+        ("-alice", False),
+        ("алиса", False),
+        ("mallory", True),
+    ],
+)
+def test_a_username_no_account_can_have_is_refused_without_a_database_query(
+    testapp, username, looked_up
+):
+    # Given the sign-in form, opened by a visitor
+    form = testapp.get("/login").forms["loginschema"]
+    form["username"] = username
+    form["password"] = PASSWORD
+
+    # When it is sent with a name that registration would never accept
+    with database_statements(testapp.app) as statements:
+        page = form.submit("submit")
+
+    # Then the answer is the one for any unknown name, found without asking
+    # the database; a name that could exist is looked up as before
+    assert login_error(page) == WRONG_CREDENTIALS
+    assert field_errors(page) == {}
+    assert bool(statements) is looked_up
+
+
+def test_a_nul_in_either_accounts_form_is_refused_on_postgresql(postgres_testapp):
+    page = submit_register(postgres_testapp, "ali\x00ce")
+
+    assert field_errors(page) == {"username": INVISIBLE_NUL}
+
+    register(postgres_testapp, "alice")
+    sign_out(postgres_testapp)
+    page = submit_login(postgres_testapp, "ali\x00ce", PASSWORD)
+
+    assert page.status_int == 200
+    assert field_errors(page) == {"username": INVISIBLE_NUL}
+    assert [user.username for user in users(postgres_testapp.app)] == ["alice"]
+
+
+# -- passwords ------------------------------------------------------------
+
+
+def test_spaces_around_a_password_are_part_of_it(testapp):
+    # Given alice, who chose a password with spaces at both ends
+    register(testapp, "alice", "  password123 ")
+    sign_out(testapp)
+
+    # When she signs in without them, she is refused
+    page = submit_login(testapp, "alice", "password123")
+    assert login_error(page) == WRONG_CREDENTIALS
+
+    # And with them, exactly as she chose it, she is let in
+    submit_login(testapp, "alice", "  password123 ")
+    assert signed_in_as(testapp) == "alice"
+
+
+@pytest.mark.parametrize("password", [" " * 8, " " * 30, "\u3000" * 8])
+def test_a_password_of_only_spaces_is_refused_at_registration(testapp, password):
+    page = submit_register(testapp, "alice", password)
+
+    assert field_errors(page) == {
+        "password": "A password cannot be only spaces: add letters, digits or signs."
+    }
+    assert users(testapp.app) == []
+
+
+def test_a_sign_in_password_of_only_spaces_is_checked_like_any_other(testapp):
+    register(testapp, "alice")
+    sign_out(testapp)
+
+    page = submit_login(testapp, "alice", " " * 8)
+
+    assert field_errors(page) == {}
+    assert login_error(page) == WRONG_CREDENTIALS
+
+
+@pytest.mark.parametrize(
+    ("chosen", "typed"),
+    [
+        ("caf\u00e9 au lait", "cafe\u0301 au lait"),
+        ("cafe\u0301 au lait", "caf\u00e9 au lait"),
+        ("\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44", "password"),
+    ],
+)
+def test_a_password_is_the_same_however_its_characters_are_encoded(
+    testapp, chosen, typed
+):
+    register(testapp, "alice", chosen)
+    sign_out(testapp)
+
+    submit_login(testapp, "alice", typed)
+
+    assert signed_in_as(testapp) == "alice"
+
+
+# -- sessions after signing out -------------------------------------------
+
+
+def test_a_session_cookie_copied_before_signing_out_stops_working(testapp):
+    # Given a copy of alice's session cookie, working in another client
+    register(testapp, "alice")
+    copy = new_client(testapp.app)
+    copy.set_cookie("wgmail_session", testapp.cookies["wgmail_session"])
+    assert signed_in_as(copy) == "alice"
+
+    # When she signs out
+    sign_out(testapp)
+
+    # Then the copy opens neither the pages nor the API
+    response = copy.get("/messages")
+    assert response.status_int == 303
+    assert response.location == "http://wgmail.test/login?next=%2Fmessages"
+    response = copy.get("/api/messages/", status=401)
+    assert response.json == LOGIN_REQUIRED
+
+    # And signing in again does not bring the old cookie back to life
+    submit_login(testapp, "alice", PASSWORD)
+    assert signed_in_as(testapp) == "alice"
+    assert signed_in_as(copy) is None
+
+
+def test_signing_out_ends_the_users_sessions_on_every_device(testapp):
+    # Given alice signed in on a second device as well, and bob elsewhere
+    register(testapp, "alice")
+    phone = new_client(testapp.app)
+    submit_login(phone, "alice", PASSWORD)
+    bob = new_client(testapp.app)
+    register(bob, "bob")
+
+    # When she signs out on the first
+    sign_out(testapp)
+
+    # Then her phone is signed out too, and bob is not touched
+    assert signed_in_as(phone) is None
+    assert signed_in_as(bob) == "bob"
+
+
+# -- addresses that are not UTF-8 -----------------------------------------
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+@pytest.mark.parametrize("url", ["/%ff", "/messages%c3%28", "/static/%ff.css"])
+def test_a_path_that_is_not_utf8_is_a_400_page(testapp, signed_in, url):
+    if signed_in:
+        register(testapp, "alice")
+
+    response = raw_get(testapp, url)
+
+    assert response.status_int == 400
+    assert response.content_type == "text/html"
+    page = webtest.TestResponse(response.body, headers=response.headerlist)
+    assert page.html.h1.get_text() == "This address cannot be read"
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_next_address_that_is_not_utf8_is_a_400_page(testapp, signed_in):
+    if signed_in:
+        register(testapp, "alice")
+
+    page = testapp.get("/login?next=%ff", status=400)
+
+    assert page.content_type == "text/html"
+    assert page.html.h1.get_text() == "This address cannot be read"
+
+
+def test_a_form_body_that_is_not_utf8_is_read_with_replacement_characters(testapp):
+    # Given alice, signed out, on the sign-in page
+    register(testapp, "alice")
+    sign_out(testapp)
+    token = csrf_of(testapp.get("/login"))
+
+    # When a form arrives whose username is not UTF-8
+    page = testapp.post(
+        "/login",
+        f"csrf_token={token}&username=alice%ff&password=x&submit=submit",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    # Then WebOb has put U+FFFD in its place, and that name exists nowhere
+    assert page.status_int == 200
+    assert login_error(page) == WRONG_CREDENTIALS
+    assert page.forms["loginschema"]["username"].value == "alice\ufffd"
+    assert signed_in_as(testapp) is None
+
+
+@pytest.mark.parametrize("url", ["/api/%ff", "/api/messages/%ff", "/api/users/%c3"])
+def test_an_api_path_that_is_not_utf8_is_a_400_in_the_error_envelope(testapp, url):
+    register(testapp, "alice")
+
+    response = raw_get(testapp, url)
+
+    assert response.status_int == 400
+    assert response.content_type == "application/json"
+    assert response.json == {
+        "status": "error",
+        "errors": [
+            {
+                "location": "path",
+                "name": "",
+                "description": "This is not valid UTF-8 text once its "
+                "%-escapes are decoded.",
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [("status=%ff", "status"), ("x=1&status=sent%e2%82", "status"), ("%ff=1", "")],
+)
+def test_an_api_query_that_is_not_utf8_is_a_400_naming_the_parameter(
+    testapp, query, name
+):
+    register(testapp, "alice")
+
+    response = testapp.get(f"/api/messages/?{query}", status=400)
+
+    assert response.json == {
+        "status": "error",
+        "errors": [
+            {
+                "location": "querystring",
+                "name": name,
+                "description": "This is not valid UTF-8 text once its "
+                "%-escapes are decoded.",
+            }
+        ],
+    }

@@ -6,15 +6,28 @@ HTTP Basic credentials; errors come in Cornice's envelope.
 
 import base64
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 import webtest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+import wgmail
 from support import PASSWORD, compose, register, sign_out
 from wgmail.models import Message, User, unit_of_work
 
+WRONG_CREDENTIALS = {
+    "status": "error",
+    "errors": [
+        {
+            "location": "header",
+            "name": "Authorization",
+            "description": "Wrong username or password.",
+        }
+    ],
+}
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 STATUSES = ["waiting", "sent", "failed", "cancelled"]
 
@@ -27,6 +40,22 @@ def basic(username: str, password: str) -> dict[str, str]:
 def anonymous_client(app) -> webtest.TestApp:
     """A client without any cookie, as a script calling the API would be."""
     return webtest.TestApp(app, extra_environ={"HTTP_HOST": "wgmail.test"})
+
+
+@contextmanager
+def database_statements(app) -> Iterator[list[str]]:
+    """Collect every SQL statement the application sends meanwhile."""
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.registry["db_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def message_ids(app, subject: str | None = None) -> list[int]:
@@ -242,6 +271,26 @@ def test_an_unknown_status_is_a_400_naming_the_parameter(
     }
 
 
+@pytest.mark.parametrize(
+    ("query", "times"),
+    [("status=sent&status=waiting", 2), ("status=sent&status=sent&status=sent", 3)],
+)
+def test_a_status_given_more_than_once_is_a_400_saying_so(alice_and_bob, query, times):
+    response = alice_and_bob.get(f"/api/messages/?{query}", status=400)
+
+    assert response.content_type == "application/json"
+    assert response.json == {
+        "status": "error",
+        "errors": [
+            {
+                "location": "querystring",
+                "name": "status",
+                "description": f"Give status once; it was given {times} times.",
+            }
+        ],
+    }
+
+
 def test_an_unsupported_method_is_a_405_in_the_error_envelope(alice_and_bob):
     response = alice_and_bob.delete("/api/users/", status=405)
 
@@ -309,13 +358,7 @@ def test_wrong_basic_credentials_get_401(alice_and_bob, headers):
     response = client.get("/api/messages/", headers=headers, status=401)
 
     assert response.headers["WWW-Authenticate"] == 'Basic realm="wgmail API"'
-    assert response.json["errors"] == [
-        {
-            "location": "header",
-            "name": "Authorization",
-            "description": "Sign in first: send HTTP Basic credentials or a session cookie.",
-        }
-    ]
+    assert response.json == WRONG_CREDENTIALS
 
 
 @pytest.mark.parametrize(
@@ -360,3 +403,64 @@ def test_an_api_path_without_its_final_slash_is_redirected_to_it(testapp):
     response = testapp.get("/api/users?x=1", status=307)
 
     assert response.location == "http://wgmail.test/api/users/?x=1"
+
+
+@pytest.mark.parametrize(
+    "username", ["bob\x00", "b\r\nob", "bob\u200b", "bad name!", "bo", "b" * 41, ""]
+)
+def test_basic_credentials_with_an_impossible_username_are_refused_unqueried(
+    alice_and_bob, username
+):
+    client = anonymous_client(alice_and_bob.app)
+
+    with database_statements(alice_and_bob.app) as statements:
+        response = client.get(
+            "/api/messages/", headers=basic(username, PASSWORD), status=401
+        )
+
+    assert response.json == WRONG_CREDENTIALS
+    assert statements == []
+
+
+def test_basic_credentials_with_a_nul_are_refused_on_postgresql(
+    make_settings, postgres_url
+):
+    # Given bob, registered on PostgreSQL, which refuses a NUL in any query
+    app = wgmail.main({}, **make_settings(postgres_url))
+    try:
+        register(anonymous_client(app), "bob")
+        client = anonymous_client(app)
+
+        # When a script signs in with a NUL in the username
+        response = client.get(
+            "/api/messages/", headers=basic("bob\x00", PASSWORD), status=401
+        )
+
+        # Then it is refused like any other wrong name
+        assert response.json == WRONG_CREDENTIALS
+        assert client.get("/api/messages/", headers=basic("bob", PASSWORD)).json == {
+            "items": [],
+            "next": None,
+        }
+    finally:
+        app.registry["db_engine"].dispose()
+
+
+@pytest.mark.parametrize(
+    ("chosen", "accepted", "refused"),
+    [
+        ("  spaced out  ", "  spaced out  ", "spaced out"),
+        ("caf\u00e9 au lait", "cafe\u0301 au lait", "cafe au lait"),
+    ],
+)
+def test_basic_credentials_take_the_password_as_registered(
+    testapp, chosen, accepted, refused
+):
+    register(testapp, "carol", chosen)
+    client = anonymous_client(testapp.app)
+
+    response = client.get("/api/messages/", headers=basic("carol", accepted))
+
+    assert response.json == {"items": [], "next": None}
+    response = client.get("/api/messages/", headers=basic("carol", refused), status=401)
+    assert response.json == WRONG_CREDENTIALS

@@ -9,12 +9,16 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import webtest
 from dramatiq.common import dq_name
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+import wgmail
 from support import compose, register, sign_out
+from wgmail.messages.schemas import MAX_AHEAD, resolve_send_time
 from wgmail.models import Message, unit_of_work
+from wgmail.timezones import LocalTimeError, local_to_utc
 
 
 def messages(app) -> list[Message]:
@@ -468,4 +472,267 @@ def test_an_empty_message_list_invites_to_schedule_one(alice):
     assert listed(page) == []
     assert page.html.select_one("main p.text-secondary").get_text() == (
         "Nothing scheduled yet. Schedule your first email."
+    )
+
+
+# -- control characters ---------------------------------------------------
+
+INVISIBLE_NUL = "Remove the invisible character U+0000: it cannot be used here."
+ONE_LINE = "Write this on one line: it cannot hold a line break."
+
+
+def compose_raw(testapp, **fields):
+    """Submit the compose form with any values, the zone included."""
+    values = {
+        "recipient": "friend@example.org",
+        "subject": "Test",
+        "send_at": "2030-01-15T12:00:00",
+        "time_zone": "Europe/Moscow",
+        "body": "Hello.",
+    }
+    values.update(fields)
+    form = testapp.get("/").forms["composeschema"]
+    for name, value in values.items():
+        form[name].force_value(value)
+    return form.submit("submit")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("subject", "Hi\r\nBcc: someone@example.org", ONE_LINE),
+        ("subject", "Hi\nthere", ONE_LINE),
+        ("subject", "Hi\u2028there", ONE_LINE),
+        ("subject", "Hi\x00", INVISIBLE_NUL),
+        (
+            "subject",
+            "Hi\tthere",
+            "Remove the invisible character U+0009: it cannot be used here.",
+        ),
+        (
+            "subject",
+            "Hi\x7f",
+            "Remove the invisible character U+007F: it cannot be used here.",
+        ),
+        ("recipient", "friend\x00@example.org", INVISIBLE_NUL),
+        ("recipient", "friend@example.org\r\nBcc: x@example.org", ONE_LINE),
+        (
+            "recipient",
+            "friend@exam\u200bple.org",
+            "Remove the invisible character U+200B (zero width space): "
+            "it cannot be used here.",
+        ),
+        ("send_at", "2030-01-15T12:00\x00", INVISIBLE_NUL),
+        ("time_zone", "Europe/Moscow\x00", INVISIBLE_NUL),
+        (
+            "time_zone",
+            "Europe/Moscow\u200e",
+            "Remove the invisible character U+200E (left-to-right mark): "
+            "it cannot be used here.",
+        ),
+        ("body", "Hello\x00", INVISIBLE_NUL),
+        (
+            "body",
+            "\x1b[31mred\x1b[0m",
+            "Remove the invisible character U+001B: it cannot be used here.",
+        ),
+        (
+            "body",
+            "page one\x0cpage two",
+            "Remove the invisible character U+000C: it cannot be used here.",
+        ),
+    ],
+)
+def test_a_control_character_is_refused_next_to_its_field(alice, field, value, error):
+    page = compose_raw(alice, **{field: value})
+
+    assert page.status_int == 200
+    assert field_errors(page) == {field: error}
+    assert messages(alice.app) == []
+
+
+def test_a_message_keeps_its_tabs_and_unicode_line_breaks(alice):
+    body = "col\tumn\r\nnext\u2028line\u2029paragraph"
+
+    compose(alice, send_at="2030-01-15T12:00", body=body)
+
+    [message] = messages(alice.app)
+    assert message.body == body
+
+
+def test_a_subject_may_hold_joined_emoji_and_right_to_left_marks(alice):
+    # Format characters (Unicode Cf) carry meaning in free text: the joiner
+    # that makes one family emoji, the mark that orders Hebrew and Latin.
+    subject = (
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467 \u05e9\u05dc\u05d5\u05dd\u200f!"
+    )
+
+    compose(alice, send_at="2030-01-15T12:00", subject=subject)
+
+    [message] = messages(alice.app)
+    assert message.subject == subject
+
+
+def test_a_nul_in_the_subject_or_body_is_refused_on_postgresql(
+    make_settings, postgres_url
+):
+    app = wgmail.main({}, **make_settings(postgres_url))
+    try:
+        client = webtest.TestApp(app, extra_environ={"HTTP_HOST": "wgmail.test"})
+        register(client, "alice")
+
+        page = compose_raw(client, subject="Hi\x00", body="Hello\x00")
+
+        assert page.status_int == 200
+        assert field_errors(page) == {"subject": INVISIBLE_NUL, "body": INVISIBLE_NUL}
+        assert messages(app) == []
+    finally:
+        app.registry["db_engine"].dispose()
+
+
+# -- addresses beyond ASCII -----------------------------------------------
+
+NOT_SENDABLE_YET = (
+    "Addresses with accented or non-Latin letters before the @ cannot be sent "
+    "to yet. Ask the recipient for another address."
+)
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    ["пользователь@example.com", "josé@example.com", "用户@例子.中国"],
+)
+def test_an_address_with_non_ascii_before_the_at_is_refused_as_unsendable(
+    alice, recipient
+):
+    page = compose(alice, recipient=recipient, send_at="2030-01-15T12:00")
+
+    assert field_errors(page) == {"recipient": NOT_SENDABLE_YET}
+    assert messages(alice.app) == []
+
+
+@pytest.mark.parametrize(
+    ("recipient", "stored"),
+    [
+        ("bob@пример.рф", "bob@xn--e1afmkfd.xn--p1ai"),
+        ("Bob@Bücher.DE", "Bob@xn--bcher-kva.de"),
+        ("bob@xn--e1afmkfd.xn--p1ai", "bob@xn--e1afmkfd.xn--p1ai"),
+    ],
+)
+def test_an_internationalised_domain_is_stored_in_its_ascii_form(
+    alice, recipient, stored
+):
+    compose(alice, recipient=recipient, send_at="2030-01-15T12:00")
+
+    [message] = messages(alice.app)
+    assert message.recipient == stored
+
+
+def test_a_part_before_the_at_of_sixty_four_characters_is_the_longest_taken(alice):
+    compose(alice, recipient="a" * 64 + "@example.org", send_at="2030-01-15T12:00")
+    page = compose(
+        alice, recipient="a" * 65 + "@example.org", send_at="2030-01-15T12:00"
+    )
+
+    assert field_errors(page) == {
+        "recipient": "Enter a valid email address: The email address is too long "
+        "before the @-sign (1 character too many)."
+    }
+    assert [message.recipient for message in messages(alice.app)] == [
+        "a" * 64 + "@example.org"
+    ]
+
+
+def test_a_mail_to_an_internationalised_domain_is_delivered(
+    alice, services, smtp_server
+):
+    # Given the worker, dispatcher and runner running
+    services(worker=True, dispatcher=True, runner=True)
+
+    # When alice schedules a mail to a Cyrillic domain a second from now
+    send_at = datetime.now(UTC) + timedelta(seconds=1)
+    local = send_at.astimezone(ZoneInfo("Europe/Moscow"))
+    compose(
+        alice,
+        recipient="bob@пример.рф",
+        send_at=local.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
+
+    # Then the server receives it, addressed in the domain's ASCII form
+    [received] = smtp_server.wait_for(1, timeout=15)
+    assert received.rcpt_tos == ["bob@xn--e1afmkfd.xn--p1ai"]
+    assert received.message["To"] == "bob@xn--e1afmkfd.xn--p1ai"
+
+
+# -- times far from now ---------------------------------------------------
+
+FAR_ZONES = ["America/New_York", "Asia/Tokyo", "Pacific/Kiritimati", "Etc/GMT+12"]
+
+
+@pytest.mark.parametrize("time_zone", FAR_ZONES)
+@pytest.mark.parametrize(
+    "send_at", ["9999-12-31T23:59:59", "9999-12-31T00:00", "2100-01-01T00:00"]
+)
+def test_a_time_at_the_end_of_the_calendar_is_more_than_ten_years_ahead(
+    alice, send_at, time_zone
+):
+    page = compose(alice, send_at=send_at, time_zone=time_zone)
+
+    assert page.status_int == 200
+    assert field_errors(page) == {"send_at": "Choose a time within the next ten years."}
+    assert messages(alice.app) == []
+
+
+@pytest.mark.parametrize("time_zone", FAR_ZONES)
+@pytest.mark.parametrize("send_at", ["0001-01-01T00:00:00", "0001-01-01T23:59"])
+def test_a_time_at_the_start_of_the_calendar_has_passed(alice, send_at, time_zone):
+    page = compose(alice, send_at=send_at, time_zone=time_zone)
+
+    assert page.status_int == 200
+    errors = field_errors(page)
+    assert list(errors) == ["send_at"]
+    assert errors["send_at"].startswith(
+        f"This time has already passed in {time_zone}; it is now "
+    )
+    assert messages(alice.app) == []
+
+
+@pytest.mark.parametrize("time_zone", ["America/New_York", "Asia/Tokyo"])
+def test_the_send_time_window_ends_exactly_where_it_did(time_zone):
+    # Given a fixed "now", read as wall-clock time in the zone
+    now = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
+
+    def local(instant: datetime) -> str:
+        return instant.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    # Then now itself and exactly ten years ahead are taken
+    assert resolve_send_time(local(now), time_zone, now) == now
+    last = now + MAX_AHEAD
+    assert resolve_send_time(local(last), time_zone, now) == last
+
+    # And a second either side of the window is refused
+    second = timedelta(seconds=1)
+    with pytest.raises(ValueError, match="already passed"):
+        resolve_send_time(local(now - second), time_zone, now)
+    with pytest.raises(ValueError, match="within the next ten years"):
+        resolve_send_time(local(last + second), time_zone, now)
+
+
+@pytest.mark.parametrize(
+    ("local", "time_zone"),
+    [
+        (datetime(9999, 12, 31, 23, 59, 59), "America/New_York"),
+        (datetime(1, 1, 1, 0, 0, 0), "Asia/Tokyo"),
+    ],
+)
+def test_a_wall_clock_time_whose_instant_is_off_the_calendar_is_refused(
+    local, time_zone
+):
+    # resolve_send_time never gets this far; any other caller gets an answer.
+    with pytest.raises(LocalTimeError) as error:
+        local_to_utc(local, time_zone)
+
+    shown = local.isoformat(sep=" ")
+    assert str(error.value) == (
+        f"{shown} in {time_zone} is outside the range of dates that can be used."
     )

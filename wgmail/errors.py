@@ -1,8 +1,10 @@
-"""What anonymous, forbidden, unknown and forged requests get back.
+"""What anonymous, forbidden, unknown, forged and garbled requests get back.
 
 Pages answer with HTML (anonymous visitors are sent to the sign-in page);
 the API answers in Cornice's JSON error envelope with the right status.
 """
+
+from urllib.parse import unquote_to_bytes
 
 from cornice.renderer import JSONError
 from pyramid.csrf import get_csrf_token
@@ -10,9 +12,7 @@ from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPError, HTTPMethodNotAllowed, HTTPSeeOther
 from pyramid.view import forbidden_view_config, notfound_view_config, view_config
 
-
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
+from .api import is_api_request as _is_api
 
 
 def api_error(request, status: int, location: str, name: str, description: str):
@@ -30,13 +30,15 @@ def forbidden_view(request):
         if signed_in:
             body = api_error(request, 403, "path", "", "You may not use this resource.")
         else:
-            body = api_error(
-                request,
-                401,
-                "header",
-                "Authorization",
-                "Sign in first: send HTTP Basic credentials or a session cookie.",
-            )
+            # Credentials that were sent and refused deserve another answer
+            # than credentials never sent: the caller has to fix them.
+            if "Authorization" in request.headers:
+                description = "Wrong username or password."
+            else:
+                description = (
+                    "Sign in first: send HTTP Basic credentials or a session cookie."
+                )
+            body = api_error(request, 401, "header", "Authorization", description)
             request.response.headers["WWW-Authenticate"] = 'Basic realm="wgmail API"'
         return _json(request, body)
 
@@ -97,6 +99,64 @@ def bad_csrf_view(request):
         "title": "This form has expired",
         "text": "The form was open too long or came from elsewhere. Go back, reload the page and send it again.",
     }
+
+
+@view_config(context=UnicodeDecodeError, renderer="wgmail:templates/error.jinja2")
+def undecodable_request_view(exc, request):
+    """A 400 for an address whose percent-escapes are not UTF-8.
+
+    WebOb decodes the path and the query string when they are first read,
+    and raises ``UnicodeDecodeError`` (Pyramid's ``URLDecodeError`` is one)
+    there. The same error raised by anything else is a fault of ours, and
+    stays a server error. A form body never raises: WebOb puts U+FFFD in
+    place of what it cannot decode.
+    """
+    where = _undecodable_part(request)
+    if where is None:
+        raise exc
+
+    location, name = where
+    if _is_api(request):
+        description = "This is not valid UTF-8 text once its %-escapes are decoded."
+        return _json(request, api_error(request, 400, location, name, description))
+    request.response.status = 400
+    return {
+        "title": "This address cannot be read",
+        "text": "The link holds characters that are not valid text, perhaps "
+        "because it was cut short or copied wrongly. Check it and try again.",
+    }
+
+
+def _undecodable_part(request) -> tuple[str, str] | None:
+    """``(location, name)`` of the first part of the request not in UTF-8."""
+    for location, attribute in (("path", "path_info"), ("querystring", "GET")):
+        try:
+            getattr(request, attribute)
+        except UnicodeDecodeError:
+            if location == "querystring":
+                return location, _undecodable_field(request.environ["QUERY_STRING"])
+            return location, ""
+    return None
+
+
+def _undecodable_field(query: str) -> str:
+    """The name of the first parameter of ``query`` whose value is not UTF-8.
+
+    The query is split as WebOb splits it. A name that is not UTF-8 itself
+    cannot be shown, and is given as empty.
+    """
+    raw = query.encode("latin-1").replace(b"+", b" ")
+    for pair in raw.replace(b";", b"&").split(b"&"):
+        raw_name, _, raw_value = pair.partition(b"=")
+        try:
+            name = unquote_to_bytes(raw_name).decode()
+        except UnicodeDecodeError:
+            return ""
+        try:
+            unquote_to_bytes(raw_value).decode()
+        except UnicodeDecodeError:
+            return name
+    return ""
 
 
 def _json(request, body):

@@ -14,9 +14,14 @@ from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.session import SignedCookieSessionFactory
 
 from .accounts.services import authenticate
+from .api import is_api_request
 from .models import User
 
 ADMIN = "role:admin"
+
+# The session key holding the generation the session was made in; see
+# ``accounts.services.end_sessions``.
+SESSION_GENERATION = "wgmail.session_generation"
 
 
 class Root:
@@ -45,19 +50,31 @@ class SecurityPolicy:
         return request.environ["wgmail.identity"]
 
     def _load_identity(self, request) -> User | None:
-        user_id = self.session_helper.authenticated_userid(request)
-        if user_id is not None:
-            return request.dbsession.get(User, user_id)
+        user = self._session_user(request)
+        if user is not None:
+            return user
 
         # Basic credentials are accepted on the API only, so that a page can
         # never be driven by a browser's cached credentials without CSRF.
-        if request.path.startswith("/api/"):
+        if is_api_request(request):
             credentials = extract_http_basic_credentials(request)
             if credentials is not None:
                 return authenticate(
                     request.dbsession, credentials.username, credentials.password
                 )
         return None
+
+    def _session_user(self, request) -> User | None:
+        user_id = self.session_helper.authenticated_userid(request)
+        if user_id is None:
+            return None
+        user = request.dbsession.get(User, user_id)
+        # A session made before its owner last signed out is stale, however
+        # long the signed cookie itself remains valid.
+        generation = request.session.get(SESSION_GENERATION)
+        if user is None or generation != user.session_generation:
+            return None
+        return user
 
     def authenticated_userid(self, request):
         user = request.identity
@@ -72,7 +89,8 @@ class SecurityPolicy:
                 principals.append(ADMIN)
         return self.acl.permits(context, principals, permission)
 
-    def remember(self, request, userid, **kw):
+    def remember(self, request, userid, *, session_generation: int, **kw):
+        request.session[SESSION_GENERATION] = session_generation
         return self.session_helper.remember(request, userid, **kw)
 
     def forget(self, request, **kw):

@@ -36,16 +36,23 @@ def _offset(value: datetime) -> str:
 def local_to_utc(local: datetime, zone_name: str) -> datetime:
     """Return the UTC instant of naive ``local`` read in ``zone_name``.
 
-    Raises ``LocalTimeError`` when that time does not exist or exists twice.
+    Raises ``LocalTimeError`` when that time does not exist or exists twice,
+    or lies so near year 1 or year 9999 that its instant is out of range.
     """
     zone = zoneinfo.ZoneInfo(zone_name)
     earlier = local.replace(tzinfo=zone, fold=0)
     later = local.replace(tzinfo=zone, fold=1)
+    shown = local.isoformat(sep=" ", timespec="seconds")
+    try:
+        instant = earlier.astimezone(UTC)
+        round_trip = instant.astimezone(zone).replace(tzinfo=None)
+    except OverflowError:
+        raise LocalTimeError(
+            f"{shown} in {zone_name} is outside the range of dates that can be used."
+        ) from None
     if earlier.utcoffset() == later.utcoffset():
-        return earlier.astimezone(UTC)
+        return instant
 
-    shown = local.strftime("%Y-%m-%d %H:%M:%S")
-    round_trip = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     if round_trip != local:
         raise LocalTimeError(
             f"{shown} does not exist in {zone_name}: the clocks skip it "

@@ -1,4 +1,7 @@
-"""Account rules: registering, checking a password."""
+"""Account rules: registering, checking a password, ending sessions."""
+
+import re
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -7,6 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import User
+
+USERNAME_MIN_LENGTH = 3
+USERNAME_MAX_LENGTH = 40
+# ``\Z`` rather than ``$``, which also matches before a final newline.
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so that a wrong name takes
@@ -20,6 +28,24 @@ class UsernameTaken(Exception):
 
 def username_key(username: str) -> str:
     return username.casefold()
+
+
+def is_possible_username(username: str) -> bool:
+    """Whether registration could ever have accepted ``username``."""
+    return (
+        USERNAME_MIN_LENGTH <= len(username) <= USERNAME_MAX_LENGTH
+        and re.match(USERNAME_PATTERN, username) is not None
+    )
+
+
+def normalized_password(password: str) -> str:
+    """The form of ``password`` that is hashed and verified.
+
+    The same word can arrive as different code points: an "é" typed on one
+    keyboard is one character, on another an "e" and a combining accent.
+    NFKC makes them one password. Spaces are kept, at either end too.
+    """
+    return unicodedata.normalize("NFKC", password)
 
 
 def find_user(dbsession: Session, username: str) -> User | None:
@@ -40,7 +66,7 @@ def register(dbsession: Session, username: str, password: str) -> User:
     user = User(
         username=username,
         username_key=username_key(username),
-        password_hash=_hasher.hash(password),
+        password_hash=_hasher.hash(normalized_password(password)),
         is_admin=is_first,
     )
     # Two people may race for one name; the unique key decides, and the
@@ -55,15 +81,32 @@ def register(dbsession: Session, username: str, password: str) -> User:
 
 def authenticate(dbsession: Session, username: str, password: str) -> User | None:
     """Return the user when the password matches, otherwise None."""
-    user = find_user(dbsession, username)
+    password = normalized_password(password)
+
+    # A name no account can have is not looked up at all: it may hold a NUL,
+    # which PostgreSQL refuses in a query. It still costs one verification.
+    user = None
+    if is_possible_username(username):
+        user = find_user(dbsession, username)
     if user is None:
         _verify(_DUMMY_HASH, password)
         return None
+
     if not _verify(user.password_hash, password):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Make every session ``user`` has, on any device, stop working.
+
+    Sessions are signed cookies that the browser keeps; the server cannot
+    delete them, so each one carries the generation it was made in, and
+    moving the generation on makes all of them stale at once.
+    """
+    user.session_generation += 1
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -14,11 +14,28 @@ from pyramid.view import view_config
 
 from ..forms import CSRFSchema, make_form, render, validated, with_field_error
 from ..logs import log_event
-from .services import UsernameTaken, authenticate, register
+from ..validation import in_order, plain_single_line, single_line
+from .services import (
+    USERNAME_MAX_LENGTH,
+    USERNAME_MIN_LENGTH,
+    USERNAME_PATTERN,
+    UsernameTaken,
+    authenticate,
+    end_sessions,
+    register,
+)
 
 log = logging.getLogger(__name__)
 
-USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 1024
+
+
+def _not_only_spaces(node, value):
+    if value.isspace():
+        raise colander.Invalid(
+            node, "A password cannot be only spaces: add letters, digits or signs."
+        )
 
 
 class RegisterSchema(CSRFSchema):
@@ -26,8 +43,9 @@ class RegisterSchema(CSRFSchema):
         colander.String(),
         title="Username",
         description="3 to 40 letters, digits, dots, dashes or underscores.",
-        validator=colander.All(
-            colander.Length(min=3, max=40),
+        validator=in_order(
+            plain_single_line,
+            colander.Length(min=USERNAME_MIN_LENGTH, max=USERNAME_MAX_LENGTH),
             colander.Regex(
                 USERNAME_PATTERN,
                 "Use letters, digits, dots, dashes and underscores, starting with a letter or digit.",
@@ -39,8 +57,14 @@ class RegisterSchema(CSRFSchema):
         colander.String(),
         title="Password",
         description="At least 8 characters.",
-        validator=colander.Length(min=8, max=1024),
-        widget=deform.widget.CheckedPasswordWidget(),
+        validator=in_order(
+            single_line,
+            _not_only_spaces,
+            colander.Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH),
+        ),
+        # A password is kept exactly as typed, spaces at either end included,
+        # here and on the sign-in form alike.
+        widget=deform.widget.CheckedPasswordWidget(strip=False),
     )
 
 
@@ -48,15 +72,15 @@ class LoginSchema(CSRFSchema):
     username = colander.SchemaNode(
         colander.String(),
         title="Username",
-        validator=colander.Length(max=40),
+        validator=in_order(plain_single_line, colander.Length(max=USERNAME_MAX_LENGTH)),
         widget=deform.widget.TextInputWidget(attributes={"autocomplete": "username"}),
     )
     password = colander.SchemaNode(
         colander.String(),
         title="Password",
-        validator=colander.Length(max=1024),
+        validator=in_order(single_line, colander.Length(max=PASSWORD_MAX_LENGTH)),
         widget=deform.widget.PasswordWidget(
-            attributes={"autocomplete": "current-password"}
+            strip=False, attributes={"autocomplete": "current-password"}
         ),
     )
 
@@ -78,13 +102,13 @@ def _safe_next(request) -> str:
     return request.route_path("home")
 
 
-def _sign_in(request, user):
+def _sign_in(request, user, next_path: str):
     # A fresh session on every sign-in: nothing from before carries over,
     # including the CSRF token.
     request.session.invalidate()
     request.session.new_csrf_token()
-    headers = remember(request, user.id)
-    return HTTPSeeOther(location=_safe_next(request), headers=headers)
+    headers = remember(request, user.id, session_generation=user.session_generation)
+    return HTTPSeeOther(location=next_path, headers=headers)
 
 
 @view_config(
@@ -110,7 +134,7 @@ def register_view(request):
         return {"form": with_field_error(form, "username", "This username is taken.")}
 
     log_event(log, "account.registered", user_id=user.id, admin=user.is_admin)
-    return _sign_in(request, user)
+    return _sign_in(request, user, _safe_next(request))
 
 
 @view_config(
@@ -119,8 +143,11 @@ def register_view(request):
     permission=NO_PERMISSION_REQUIRED,
 )
 def login_view(request):
+    # Read at once, so that a ``next`` that cannot be decoded is answered
+    # before anybody types a password into a form that would fail to send.
+    next_path = _safe_next(request)
     if request.identity is not None:
-        return HTTPSeeOther(location=_safe_next(request))
+        return HTTPSeeOther(location=next_path)
 
     form = make_form(request, LoginSchema, "Sign in")
     form.action = request.path_qs
@@ -140,13 +167,19 @@ def login_view(request):
         }
 
     log_event(log, "account.logged_in", user_id=user.id)
-    return _sign_in(request, user)
+    return _sign_in(request, user, next_path)
 
 
 @view_config(
     route_name="logout", request_method="POST", permission=NO_PERMISSION_REQUIRED
 )
 def logout_view(request):
+    user = request.identity
+    if user is not None:
+        # This signs the user out on every device, not only this browser: a
+        # session cookie cannot be taken back, so all of them are made stale.
+        end_sessions(user)
+        log_event(log, "account.logged_out", user_id=user.id)
     request.session.invalidate()
     return HTTPSeeOther(location=request.route_path("login"), headers=forget(request))
 

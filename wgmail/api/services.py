@@ -49,11 +49,26 @@ def message_json(message: Message) -> dict:
     }
 
 
+class SingleString(colander.String):
+    """A query parameter that may be given once.
+
+    Cornice hands a repeated parameter over as a list, which ``String``
+    would refuse with the list's Python repr as the message.
+    """
+
+    def deserialize(self, node, cstruct):
+        if isinstance(cstruct, list):
+            raise colander.Invalid(
+                node, f"Give {node.name} once; it was given {len(cstruct)} times."
+            )
+        return super().deserialize(node, cstruct)
+
+
 class MessagesQuery(colander.MappingSchema):
     status = colander.SchemaNode(
         # An empty ``?status=`` is a mistake to report, not "no filter":
         # without allow_empty colander reads "" as absent.
-        colander.String(allow_empty=True),
+        SingleString(allow_empty=True),
         missing=colander.drop,
         validator=colander.OneOf(STATUSES),
     )

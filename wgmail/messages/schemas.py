@@ -1,6 +1,7 @@
 """The compose form's schema: recipient, send time with its zone, message."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import colander
 import deform
@@ -8,9 +9,14 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..forms import CSRFSchema
 from ..timezones import LocalTimeError, format_local, is_zone, local_to_utc, zone_names
+from ..validation import in_order, multi_line, plain_single_line, single_line
 
 # Far enough for any real plan, and well clear of datetime's year 9999.
 MAX_AHEAD = timedelta(days=366 * 10)
+
+# More than any zone's offset can change by: a wall-clock time this far
+# outside the allowed window is refused before it is converted at all.
+_CLEAR_MARGIN = timedelta(days=2)
 
 _LOCAL_FORMATS = (
     "%Y-%m-%dT%H:%M:%S",
@@ -30,19 +36,40 @@ def parse_local_datetime(text: str) -> datetime | None:
     return None
 
 
+class UnsendableAddress(ValueError):
+    """A valid address that the queue runner cannot send to yet."""
+
+
 def normalized_address(address: str) -> str:
-    """The address in canonical form; raises ``ValueError`` with the reason."""
+    """The address as it will be sent to; ``ValueError`` with the reason if not.
+
+    The queue runner speaks plain SMTP, without the SMTPUTF8 extension, so
+    the part before the @ must be ASCII. A domain in another script is fine:
+    it is given back in its ASCII (punycode) form, which any server takes.
+    """
+    local_part, at, _domain = address.rpartition("@")
+    if at and not local_part.isascii():
+        raise UnsendableAddress(
+            "Addresses with accented or non-Latin letters before the @ cannot "
+            "be sent to yet. Ask the recipient for another address."
+        )
     try:
         # Deliverability means a DNS look-up per keystroke of a typo; the
-        # recipient's server is the one that finally decides.
-        return validate_email(address, check_deliverability=False).normalized
+        # recipient's server is the one that finally decides. Strict mode
+        # adds the 64-character limit on the part before the @.
+        checked = validate_email(
+            address, check_deliverability=False, allow_smtputf8=False, strict=True
+        )
     except EmailNotValidError as error:
         raise ValueError(str(error)) from None
+    return checked.ascii_email
 
 
 def _recipient_validator(node, value):
     try:
         normalized_address(value)
+    except UnsendableAddress as error:
+        raise colander.Invalid(node, str(error)) from None
     except ValueError as error:
         raise colander.Invalid(node, f"Enter a valid email address: {error}") from None
 
@@ -64,22 +91,37 @@ def _zone_validator(node, value):
         )
 
 
+_TOO_FAR = "Choose a time within the next ten years."
+
+
+def _has_passed(zone_name: str, now: datetime) -> ValueError:
+    return ValueError(
+        f"This time has already passed in {zone_name}; "
+        f"it is now {format_local(now, zone_name)} there."
+    )
+
+
 def resolve_send_time(local_text: str, zone_name: str, now: datetime) -> datetime:
     """The UTC instant to send at; ``ValueError`` with a reader's reason if not."""
     local = parse_local_datetime(local_text)
     if local is None:
         raise ValueError("Enter a date and time like 2026-12-31 18:30:00.")
+    # Converting a time near year 1 or 9999 to UTC overflows; comparing
+    # wall-clock times in the zone itself cannot.
+    now_local = now.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
+    if local < now_local - _CLEAR_MARGIN:
+        raise _has_passed(zone_name, now)
+    if local > now_local + MAX_AHEAD + _CLEAR_MARGIN:
+        raise ValueError(_TOO_FAR)
+
     try:
         send_at = local_to_utc(local, zone_name)
     except LocalTimeError as error:
         raise ValueError(str(error)) from None
     if send_at < now.replace(microsecond=0):
-        raise ValueError(
-            f"This time has already passed in {zone_name}; "
-            f"it is now {format_local(now, zone_name)} there."
-        )
+        raise _has_passed(zone_name, now)
     if send_at > now + MAX_AHEAD:
-        raise ValueError("Choose a time within the next ten years.")
+        raise ValueError(_TOO_FAR)
     return send_at
 
 
@@ -93,7 +135,9 @@ class ComposeSchema(CSRFSchema):
     recipient = colander.SchemaNode(
         colander.String(),
         title="To",
-        validator=colander.All(colander.Length(max=254), _recipient_validator),
+        validator=in_order(
+            plain_single_line, colander.Length(max=254), _recipient_validator
+        ),
         preparer=lambda value: value.strip() if isinstance(value, str) else value,
         widget=deform.widget.TextInputWidget(
             attributes={
@@ -107,13 +151,13 @@ class ComposeSchema(CSRFSchema):
         colander.String(),
         title="Subject",
         missing="",
-        validator=colander.Length(max=200),
+        validator=in_order(single_line, colander.Length(max=200)),
         widget=deform.widget.TextInputWidget(attributes={"placeholder": "Optional"}),
     )
     send_at = colander.SchemaNode(
         colander.String(),
         title="Send at",
-        validator=_local_time_validator,
+        validator=in_order(plain_single_line, _local_time_validator),
         # step=1 lets the browser's picker take seconds, not only minutes.
         widget=deform.widget.TextInputWidget(
             attributes={"type": "datetime-local", "step": "1"}
@@ -123,13 +167,13 @@ class ComposeSchema(CSRFSchema):
         colander.String(),
         title="Time zone",
         description="The send time is read in this zone.",
-        validator=_zone_validator,
+        validator=in_order(plain_single_line, _zone_validator),
         widget=_zone_widget,
     )
     body = colander.SchemaNode(
         colander.String(),
         title="Message",
-        validator=colander.All(colander.Length(min=1, max=50_000), _not_blank),
+        validator=in_order(multi_line, colander.Length(min=1, max=50_000), _not_blank),
         # Deform strips text by default, which would eat the indentation of
         # a message's first line and answer a blank one with a bare
         # "Required" before ``_not_blank`` could explain.
