@@ -10,8 +10,16 @@ import logging
 
 def _field(value) -> str:
     text = str(value)
-    if text == "" or any(char.isspace() or char in '"=' for char in text):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if text == "" or any(
+        char.isspace() or char in '"=' or not char.isprintable() for char in text
+    ):
+        # Quoted and escaped like a Python string literal, so a value can
+        # never break the line in two or pass for another field.
+        return (
+            '"'
+            + text.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+            + '"'
+        )
     return text
 
 
