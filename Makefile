@@ -10,7 +10,7 @@ INI ?= development.ini
 # pyramid and deform still import pkg_resources; its warning is noise here.
 export PYTHONWARNINGS = ignore:pkg_resources is deprecated:UserWarning
 
-.PHONY: run test install migrate demo lint format bench clean
+.PHONY: run test install migrate demo shell lint format bench clean
 
 $(BIN)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ run: migrate
 
 demo: migrate
 	$(BIN)/wgmail-demo $(INI)
+
+shell: migrate
+	$(BIN)/pshell $(INI)
 
 lint: install
 	$(BIN)/ruff check wgmail tests alembic bench
