@@ -1,6 +1,10 @@
 """Helpers the tests share: driving the real forms, waiting for a condition."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
 
 PASSWORD = "correct horse battery"
 
@@ -78,3 +82,29 @@ def copy_development_ini(folder, **replacements):
         capture_output=True,
     )
     return ini
+
+
+def field_errors(page) -> dict[str, str]:
+    """Each field's error message, keyed by the field's name."""
+    errors = {}
+    for feedback in page.html.select(".invalid-feedback"):
+        item = feedback.find_parent("div", class_="mb-3")
+        names = [name for name in item["class"] if name.startswith("item-")]
+        errors[names[0].removeprefix("item-")] = feedback.get_text(strip=True)
+    return errors
+
+
+@contextmanager
+def database_statements(app) -> Iterator[list[str]]:
+    """Collect every SQL statement the application sends meanwhile."""
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.registry["db_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -4,17 +4,22 @@ Every test drives the real WSGI application through its forms and reads
 the database it wrote to; nothing of wgmail's is mocked.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 import webob
 import webtest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 import wgmail
-from support import PASSWORD, csrf_of, register, sign_out
+from support import (
+    PASSWORD,
+    csrf_of,
+    database_statements,
+    field_errors,
+    register,
+    sign_out,
+)
 from wgmail.models import User, unit_of_work
 
 LOGIN_REQUIRED = {
@@ -37,16 +42,6 @@ WRONG_CREDENTIALS = "Wrong username or password."
 def users(app) -> list[User]:
     with unit_of_work(app.registry["dbsession_factory"]) as (session, _):
         return list(session.scalars(select(User).order_by(User.id)))
-
-
-def field_errors(page) -> dict[str, str]:
-    """Each field's error message, keyed by the field's name."""
-    errors = {}
-    for feedback in page.html.select(".invalid-feedback"):
-        item = feedback.find_parent("div", class_="mb-3")
-        names = [name for name in item["class"] if name.startswith("item-")]
-        errors[names[0].removeprefix("item-")] = feedback.get_text(strip=True)
-    return errors
 
 
 def signed_in_as(testapp) -> str | None:
@@ -95,22 +90,6 @@ def raw_get(testapp, url: str) -> webob.Response:
     if session is not None:
         request.headers["Cookie"] = f"wgmail_session={session}"
     return request.get_response(testapp.app)
-
-
-@contextmanager
-def database_statements(app) -> Iterator[list[str]]:
-    """Collect every SQL statement the application sends meanwhile."""
-    statements = []
-
-    def record(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = app.registry["db_engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -6,16 +6,14 @@ HTTP Basic credentials; errors come in Cornice's envelope.
 
 import base64
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 import webtest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 import wgmail
-from support import PASSWORD, compose, register, sign_out
+from support import PASSWORD, compose, database_statements, register, sign_out
 from wgmail.models import Message, User, unit_of_work
 
 WRONG_CREDENTIALS = {
@@ -40,22 +38,6 @@ def basic(username: str, password: str) -> dict[str, str]:
 def anonymous_client(app) -> webtest.TestApp:
     """A client without any cookie, as a script calling the API would be."""
     return webtest.TestApp(app, extra_environ={"HTTP_HOST": "wgmail.test"})
-
-
-@contextmanager
-def database_statements(app) -> Iterator[list[str]]:
-    """Collect every SQL statement the application sends meanwhile."""
-    statements = []
-
-    def record(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = app.registry["db_engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def message_ids(app, subject: str | None = None) -> list[int]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 import wgmail
-from support import compose, register, sign_out
+from support import compose, field_errors, register, sign_out
 from wgmail.messages.schemas import MAX_AHEAD, resolve_send_time
 from wgmail.models import Message, unit_of_work
 from wgmail.timezones import LocalTimeError, local_to_utc
@@ -25,16 +25,6 @@ def messages(app) -> list[Message]:
     with unit_of_work(app.registry["dbsession_factory"]) as (session, _):
         query = select(Message).options(selectinload(Message.owner))
         return list(session.scalars(query.order_by(Message.id)))
-
-
-def field_errors(page) -> dict[str, str]:
-    """Each field's error message, keyed by the field's name."""
-    errors = {}
-    for feedback in page.html.select(".invalid-feedback"):
-        item = feedback.find_parent("div", class_="mb-3")
-        names = [name for name in item["class"] if name.startswith("item-")]
-        errors[names[0].removeprefix("item-")] = feedback.get_text(strip=True)
-    return errors
 
 
 def listed(page) -> list[dict[str, str]]:
