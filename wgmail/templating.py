@@ -13,3 +13,14 @@ def add_page_globals(event):
         return
     event["local_time"] = format_local
     event["get_csrf_token"] = lambda: get_csrf_token(request)
+
+
+def notify(request, text: str, queue: str = "success") -> None:
+    """Show ``text`` on the next page, replacing any note not yet shown.
+
+    Notes live in the signed session cookie; a script that never follows the
+    redirect would otherwise pile them up until the cookie outgrows what a
+    browser stores, and the response fails after its transaction committed.
+    """
+    request.session.pop_flash(queue)
+    request.session.flash(text, queue)

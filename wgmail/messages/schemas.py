@@ -12,7 +12,9 @@ from ..timezones import LocalTimeError, format_local, is_zone, local_to_utc, zon
 from ..validation import in_order, multi_line, plain_single_line, single_line
 
 # Far enough for any real plan, and well clear of datetime's year 9999.
-MAX_AHEAD = timedelta(days=366 * 10)
+YEARS_AHEAD = 10
+# A bound on YEARS_AHEAD in days, for the coarse check before conversion.
+MAX_AHEAD = timedelta(days=366 * YEARS_AHEAD)
 
 # More than any zone's offset can change by: a wall-clock time this far
 # outside the allowed window is refused before it is converted at all.
@@ -79,6 +81,12 @@ def _local_time_validator(node, value):
         raise colander.Invalid(node, "Enter a date and time like 2026-12-31 18:30:00.")
 
 
+def _plain_newlines(value):
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def _not_blank(node, value):
     if not value.strip():
         raise colander.Invalid(node, "Write a message: it cannot be empty.")
@@ -101,6 +109,14 @@ def _has_passed(zone_name: str, now: datetime) -> ValueError:
     )
 
 
+def latest_send_time(now: datetime) -> datetime:
+    """The same date and time ten years after ``now`` (28 February for a 29th)."""
+    try:
+        return now.replace(year=now.year + YEARS_AHEAD)
+    except ValueError:
+        return now.replace(year=now.year + YEARS_AHEAD, day=28)
+
+
 def resolve_send_time(local_text: str, zone_name: str, now: datetime) -> datetime:
     """The UTC instant to send at; ``ValueError`` with a reader's reason if not."""
     local = parse_local_datetime(local_text)
@@ -120,7 +136,7 @@ def resolve_send_time(local_text: str, zone_name: str, now: datetime) -> datetim
         raise ValueError(str(error)) from None
     if send_at < now.replace(microsecond=0):
         raise _has_passed(zone_name, now)
-    if send_at > now + MAX_AHEAD:
+    if send_at > latest_send_time(now):
         raise ValueError(_TOO_FAR)
     return send_at
 
@@ -174,6 +190,9 @@ class ComposeSchema(CSRFSchema):
         colander.String(),
         title="Message",
         validator=in_order(multi_line, colander.Length(min=1, max=50_000), _not_blank),
+        # Browsers send a textarea's line breaks as CRLF; stored as plain
+        # newlines, a line break counts once against the limit.
+        preparer=_plain_newlines,
         # Deform strips text by default, which would eat the indentation of
         # a message's first line and answer a blank one with a bare
         # "Required" before ``_not_blank`` could explain.

@@ -4,12 +4,11 @@ import logging
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
-from sqlalchemy import select
 
 from ..delivery.handoff import dispatch_if_due
 from ..forms import make_form, render, validated
 from ..logs import log_event
-from ..models import Message
+from ..templating import notify
 from ..timezones import format_local
 from .schemas import ComposeSchema, normalized_address
 from .services import (
@@ -23,24 +22,12 @@ from .services import (
 log = logging.getLogger(__name__)
 
 
-def _last_zone(request) -> str:
-    """The zone of the user's latest message, a good guess for the next one."""
-    return (
-        request.dbsession.scalar(
-            select(Message.time_zone)
-            .where(Message.owner_id == request.identity.id)
-            .order_by(Message.id.desc())
-            .limit(1)
-        )
-        or ""
-    )
-
-
 @view_config(route_name="home", renderer="wgmail:templates/compose.jinja2")
 def compose_view(request):
     form = make_form(request, ComposeSchema, "Schedule")
     if request.method != "POST":
-        return {"form": render(form, {"time_zone": _last_zone(request)})}
+        # No zone is chosen here: the page's script picks the browser's own.
+        return {"form": render(form)}
 
     appstruct, failed = validated(form, request)
     if failed:
@@ -65,7 +52,8 @@ def compose_view(request):
     )
     dispatch_if_due(request.registry["wgmail.delivery"], request.tm, message)
 
-    request.session.flash(
+    notify(
+        request,
         f"Scheduled for {format_local(message.send_at, message.time_zone)} "
         f"({message.time_zone}) to {message.recipient}.",
         "success",
@@ -91,12 +79,14 @@ def cancel_view(request):
     except MessageNotFound:
         raise HTTPNotFound() from None
     except CannotCancel as refusal:
-        request.session.flash(str(refusal), "warning")
+        notify(request, str(refusal), "warning")
     else:
         log_event(
             log, "message.cancelled", message_id=message.id, user_id=request.identity.id
         )
-        request.session.flash(
-            f"Cancelled: it will not be sent to {message.recipient}.", "success"
+        notify(
+            request,
+            f"Cancelled: it will not be sent to {message.recipient}.",
+            "success",
         )
     return HTTPSeeOther(location=request.route_path("messages"))

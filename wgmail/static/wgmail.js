@@ -1,6 +1,6 @@
 (function () {
-  // The compose form's time zone starts as the browser's own, unless the
-  // page already chose one (the zone of the user's previous message).
+  // The compose form's time zone starts as the browser's own; a form sent
+  // back with errors keeps the zone that was chosen.
   var select = document.querySelector('select[name="time_zone"]');
   if (select && !select.value) {
     var zone = "";
