@@ -1,6 +1,7 @@
 """The queue runner: spool files to SMTP, outcomes to the message rows."""
 
 import os
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -231,3 +232,39 @@ def test_an_accepted_mail_is_not_sent_again_when_the_database_is_out_of_reach(
 def load_with(session_factory, message_id: int) -> Message:
     with unit_of_work(session_factory) as (session, _):
         return session.get(Message, message_id)
+
+
+def test_a_claim_held_by_a_process_that_is_gone_goes_back_at_once(
+    delivery, smtp_server
+):
+    # Given a claim made by a runner process that was killed mid-delivery
+    message_id = add_message(delivery)
+    deliver_message(delivery, message_id)
+    [name] = spool_files(delivery, "new")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    os.rename(
+        delivery.spool_dir / "new" / name,
+        delivery.spool_dir / "cur" / f"{name}.claimed-by-{gone.pid}",
+    )
+
+    # When a runner makes its next pass, well within the lease
+    QueueRunner(delivery).run_once()
+
+    # Then the mail is released and delivered, once
+    assert len(smtp_server.received) == 1
+    assert load(delivery, message_id).status == SENT
+    assert spool_files(delivery, "cur") == []
+
+
+def test_a_fresh_claim_of_a_live_runner_is_left_alone(delivery):
+    message_id = add_message(delivery)
+    deliver_message(delivery, message_id)
+    runner = QueueRunner(delivery)
+    [name] = runner._ready_names()
+    runner._claim(name)
+
+    runner.release_expired_claims()
+
+    assert spool_files(delivery, "cur") == [f"{name}.claimed-by-{os.getpid()}"]
+    assert spool_files(delivery, "new") == []

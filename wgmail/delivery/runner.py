@@ -34,6 +34,19 @@ log = logging.getLogger(__name__)
 
 _ENVELOPE_HEADERS = (b"x-actually-from", b"x-actually-to")
 
+# A claimed file in cur/ is named "<spool name>.claimed-by-<pid>".
+_CLAIMED_BY = ".claimed-by-"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, under another user
+    return True
+
 
 class SpoolFileError(ValueError):
     """A spool file cannot be parsed into an envelope and a message."""
@@ -200,7 +213,10 @@ class QueueRunner(Periodic):
 
     def _claim(self, name: str) -> Path | None:
         source = self.spool / "new" / name
-        claimed = self.spool / "cur" / name
+        # The claim names its process, so that a runner on this host can
+        # tell at once when the claimant has died, without waiting out the
+        # lease.
+        claimed = self.spool / "cur" / f"{name}{_CLAIMED_BY}{os.getpid()}"
         try:
             os.rename(source, claimed)
         except FileNotFoundError:
@@ -210,26 +226,35 @@ class QueueRunner(Periodic):
         return claimed
 
     def release_expired_claims(self) -> None:
-        """Put back claims older than the lease: their runner died holding them."""
+        """Put back claims whose runner died: at once if its process is gone
+        from this host, otherwise once the claim is older than the lease."""
         deadline = time.time() - self.delivery.claim_lease_seconds
         for path in (self.spool / "cur").iterdir():
+            name, _, pid = path.name.partition(_CLAIMED_BY)
             try:
-                if path.stat().st_mtime < deadline:
-                    os.rename(path, self.spool / "new" / path.name)
-                    log_event(
-                        log,
-                        "spool.claim_expired",
-                        file=path.name,
-                        level=logging.WARNING,
-                    )
+                if pid.isdigit() and not _process_alive(int(pid)):
+                    reason = "runner_gone"
+                elif path.stat().st_mtime < deadline:
+                    reason = "lease_expired"
+                else:
+                    continue
+                os.rename(path, self.spool / "new" / name)
             except FileNotFoundError:
-                continue
+                continue  # released or finished by another runner meanwhile
+            log_event(
+                log,
+                "spool.claim_released",
+                file=name,
+                reason=reason,
+                level=logging.WARNING,
+            )
 
     def _deliver_file(self, path: Path, connection):
+        name = path.name.partition(_CLAIMED_BY)[0]
         try:
             mail = SpooledMail.parse(path.read_bytes())
         except SpoolFileError as error:
-            self._set_aside(path, str(error))
+            self._set_aside(path, name, str(error))
             return connection
 
         try:
@@ -245,19 +270,19 @@ class QueueRunner(Periodic):
             connection = None
 
         if outcome.kind == "retry":
-            self._not_before[path.name] = (
+            self._not_before[name] = (
                 time.monotonic() + self.delivery.retry_after_seconds
             )
-            os.rename(path, self.spool / "new" / path.name)
-            self._record(mail.message_id, outcome, path.name, utcnow())
+            os.rename(path, self.spool / "new" / name)
+            self._record(mail.message_id, outcome, name, utcnow())
             return connection
 
         # The answer is final. It is written down beside the spool before
         # the spool file goes, and only then taken to the database: should
         # the database be out of reach now, the next pass records it from
         # this note, and the mail is never sent a second time.
-        self._not_before.pop(path.name, None)
-        note = self._write_note(mail.message_id, outcome, path.name)
+        self._not_before.pop(name, None)
+        note = self._write_note(mail.message_id, outcome, name)
         path.unlink()
         self._apply_note(note)
         return connection
@@ -297,12 +322,12 @@ class QueueRunner(Periodic):
             for note in sorted(notes.glob("*.json")):
                 self._apply_note(note)
 
-    def _set_aside(self, path: Path, reason: str) -> None:
+    def _set_aside(self, path: Path, name: str, reason: str) -> None:
         broken = self.spool / "broken"
         broken.mkdir(exist_ok=True)
-        os.rename(path, broken / path.name)
+        os.rename(path, broken / name)
         log_event(
-            log, "spool.file_broken", file=path.name, reason=reason, level=logging.ERROR
+            log, "spool.file_broken", file=name, reason=reason, level=logging.ERROR
         )
 
     def _record(
