@@ -97,3 +97,21 @@ def test_an_unknown_message_is_a_404(testapp):
     register(testapp, "quinn")
 
     cancel(testapp, 999999, status=404)
+
+
+def test_an_id_too_large_to_exist_is_a_404_not_an_error(testapp):
+    register(testapp, "rosa")
+
+    cancel(testapp, 99999999999999999999999, status=404)
+
+
+def test_a_message_on_its_way_says_so_and_offers_no_cancel(testapp, delivery):
+    register(testapp, "sven")
+    message_id = schedule(testapp)
+    with unit_of_work(delivery.session_factory) as (session, _):
+        session.get(Message, message_id).spooled_at = datetime.now(timezone.utc)
+
+    row = testapp.get("/messages").html.find(id=f"message-{message_id}")
+
+    assert "On its way to the mail server" in row.text
+    assert row.find("button") is None

@@ -4,4 +4,6 @@
 def includeme(config):
     config.add_route("home", "/")
     config.add_route("messages", "/messages")
-    config.add_route("cancel_message", r"/messages/{id:\d+}/cancel")
+    # Nine digits at most: a longer id cannot exist (the column is a 32-bit
+    # integer on PostgreSQL) and would overflow the database driver.
+    config.add_route("cancel_message", r"/messages/{id:\d{1,9}}/cancel")
