@@ -713,7 +713,7 @@ def test_a_next_address_that_is_not_utf8_is_a_400_page(testapp, signed_in):
     assert page.html.h1.get_text() == "This address cannot be read"
 
 
-def test_a_form_body_that_is_not_utf8_is_read_with_replacement_characters(testapp):
+def test_a_form_field_that_is_not_utf8_is_refused_next_to_it(testapp):
     # Given alice, signed out, on the sign-in page
     register(testapp, "alice")
     sign_out(testapp)
@@ -726,10 +726,12 @@ def test_a_form_body_that_is_not_utf8_is_read_with_replacement_characters(testap
         content_type="application/x-www-form-urlencoded",
     )
 
-    # Then WebOb has put U+FFFD in its place, and that name exists nowhere
+    # Then WebOb's replacement character is refused where it stands
     assert page.status_int == 200
-    assert login_error(page) == WRONG_CREDENTIALS
-    assert page.forms["loginschema"]["username"].value == "alice\ufffd"
+    assert field_errors(page) == {
+        "username": "This text holds characters that could not be read "
+        "(shown as \ufffd): type it again."
+    }
     assert signed_in_as(testapp) is None
 
 

@@ -755,3 +755,17 @@ def test_scheduling_many_without_reading_the_page_never_fails(alice):
     assert len(messages(alice.app)) == 60
     page = alice.get("/messages")
     assert page.text.count("Scheduled for") == 1
+
+
+def test_a_message_that_is_not_utf8_is_refused_and_not_stored(alice):
+    token = csrf_of(alice.get("/"))
+
+    page = alice.post(
+        "/",
+        f"csrf_token={token}&recipient=a%40example.org&subject=caf%e9"
+        "&send_at=2030-01-15T12%3A00&time_zone=UTC&body=na%efve&submit=submit",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert set(field_errors(page)) == {"subject", "body"}
+    assert messages(alice.app) == []

@@ -36,6 +36,14 @@ def _refusing(categories: frozenset[str], *, keep: str = "") -> Validator:
     one_line = "\n" not in keep
 
     def validator(node, value):
+        if "\ufffd" in value:
+            # What the web layer puts where the browser sent bytes that are
+            # not UTF-8: storing it would keep a mangled text as if typed.
+            raise colander.Invalid(
+                node,
+                "This text holds characters that could not be read (shown as \ufffd): "
+                "type it again.",
+            )
         for char in value:
             if char in keep or unicodedata.category(char) not in categories:
                 continue

@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime
+from email.header import Header
 from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -55,6 +56,18 @@ def paragraphs(text: str) -> list[Markup]:
     ]
 
 
+def _literal_header(text: str) -> str:
+    """``text`` as a header value that mail clients show exactly as typed.
+
+    Plain ASCII goes out as it is, and a client decodes anything in it that
+    looks like an RFC 2047 encoded word (``=?utf-8?b?...?=``); encoding such
+    a value ourselves makes the client show the characters instead.
+    """
+    if "=?" in text:
+        return Header(text, "utf-8").encode()
+    return text
+
+
 def _utf8_part(content_type: str, text: str) -> Attachment:
     # Left to itself pyramid_mailer picks the narrowest charset that fits,
     # Latin-1 for most European text; UTF-8 throughout is what clients expect.
@@ -75,7 +88,7 @@ def build_mail(message: Message, sender: str, domain: str, now: datetime) -> Mai
         "author": message.owner.username,
     }
     return Mail(
-        subject=subject,
+        subject=_literal_header(subject),
         sender=sender,
         recipients=[message.recipient],
         body=_utf8_part(
