@@ -10,6 +10,7 @@ from cornice.renderer import JSONError
 from pyramid.csrf import get_csrf_token
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPError, HTTPMethodNotAllowed, HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.view import forbidden_view_config, notfound_view_config, view_config
 
 from .api import is_api_request as _is_api
@@ -160,6 +161,4 @@ def _undecodable_field(query: str) -> str:
 
 
 def _json(request, body):
-    from pyramid.renderers import render_to_response
-
     return render_to_response("json", body, request=request, response=request.response)
