@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -268,3 +269,22 @@ def test_a_fresh_claim_of_a_live_runner_is_left_alone(delivery):
 
     assert spool_files(delivery, "cur") == [f"{name}.claimed-by-{os.getpid()}"]
     assert spool_files(delivery, "new") == []
+
+
+def test_a_runner_in_the_same_process_sends_a_spooled_mail_without_waiting_its_poll(
+    delivery, services, smtp_server
+):
+    # Given a runner that would otherwise look at the spool once a minute
+    delivery.runner_poll_seconds = 60
+    services(runner=True)
+    time.sleep(0.2)  # its first pass, over an empty spool, is done
+
+    # When the deliver actor spools a mail in this process
+    message_id = add_message(delivery)
+    spooled_at = time.monotonic()
+    deliver_message(delivery, message_id)
+
+    # Then the runner sends it at once
+    [received] = smtp_server.wait_for(1, timeout=5)
+    assert time.monotonic() - spooled_at < 1.0
+    assert f"<wgmail-{message_id}@wgmail.test>".encode() in received.data

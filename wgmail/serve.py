@@ -66,7 +66,9 @@ class BackgroundServices:
         if self.wanted["dispatcher"]:
             self._start(Dispatcher(delivery))
         if self.wanted["runner"]:
-            self._start(QueueRunner(delivery))
+            runner = QueueRunner(delivery)
+            delivery.on_spooled.append(runner.wake)
+            self._start(runner)
         log_event(
             log,
             "services.started",
@@ -82,6 +84,7 @@ class BackgroundServices:
         # In reverse: nothing is handed to a part that already stopped.
         while self.started:
             self.started.pop().stop()
+        self.delivery.on_spooled.clear()
         log_event(log, "services.stopped", host=self.delivery.hostname)
 
 

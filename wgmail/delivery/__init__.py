@@ -6,6 +6,7 @@ starts nothing; the serving commands (``wgmail.serve``, ``wgmail-worker``,
 ``wgmail-runner``) start the threads that use it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import parseaddr
@@ -44,6 +45,9 @@ class Delivery:
     worker_threads: int
     local_smtp_dir: str = ""
     deliver: dramatiq.Actor = field(init=False)
+    # Called after a mail was spooled on this host; a queue runner in the
+    # same process listens, so the mail leaves without waiting for its poll.
+    on_spooled: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self):
         from .deliver import deliver_message

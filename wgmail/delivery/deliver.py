@@ -77,6 +77,8 @@ def deliver_message(delivery, message_id: int) -> bool:
         message.spool_host = delivery.hostname
         message.log("spooled", f"on {delivery.hostname}")
 
+    for listener in delivery.on_spooled:
+        listener()
     lateness_ms = int((now - message.send_at).total_seconds() * 1000)
     log_event(
         log,

@@ -21,6 +21,9 @@ class Periodic:
         self.interval_seconds = interval_seconds
         self.hostname = hostname
         self._stop = threading.Event()
+        # Set to end the wait before the next pass early: on stop, or when
+        # another thread of this process knows there is work.
+        self._wake = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name=f"wgmail-{self.name}", daemon=True
         )
@@ -35,8 +38,13 @@ class Periodic:
     def start(self) -> None:
         self._thread.start()
 
+    def wake(self) -> None:
+        """Make the next pass now rather than at the end of the interval."""
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join()
 
     def _run(self) -> None:
@@ -46,5 +54,6 @@ class Periodic:
                 self.run_once()
             except Exception:
                 log.exception(f"{self.name}.pass_failed")
-            self._stop.wait(self.interval_seconds)
+            self._wake.wait(self.interval_seconds)
+            self._wake.clear()
         log_event(log, f"{self.name}.stopped", host=self.hostname)
