@@ -21,10 +21,10 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from conftest import migrate, recreate_postgres_database  # noqa: E402
-from wgmail.delivery import make_delivery  # noqa: E402
-from wgmail.delivery.handoff import claim_due  # noqa: E402
-from wgmail.models import (  # noqa: E402
+from conftest import migrate, recreate_postgres_database  # noqa: E402 - after the path is set
+from wgmail.delivery import make_delivery  # noqa: E402 - after the path is set
+from wgmail.delivery.handoff import claim_due  # noqa: E402 - after the path is set
+from wgmail.models import (  # noqa: E402 - after the path is set
     Message,
     User,
     get_engine,

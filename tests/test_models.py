@@ -66,7 +66,7 @@ def test_comparisons_in_queries_use_the_instant(session_factory):
 
 
 def test_a_naive_datetime_is_refused(session_factory):
-    with pytest.raises(StatementError, match="refusing to store a naive datetime"):  # noqa: SIM117
+    with pytest.raises(StatementError, match="refusing to store a naive datetime"):  # noqa: SIM117 - the error has to leave the unit of work
         with unit_of_work(session_factory) as (session, _):
             add_message(session, datetime(2026, 12, 3, 2, 30))
             session.flush()
