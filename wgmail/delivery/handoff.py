@@ -102,8 +102,6 @@ def dispatch_once(delivery: Delivery, *, resume: bool = False) -> int:
     with unit_of_work(delivery.session_factory) as (session, manager):
         messages = claim_due(session, delivery, utcnow(), resume=resume)
         hand_off_after_commit(delivery, manager, messages)
-    for message in messages:
-        log_event(log, "message.dispatched", message_id=message.id)
     return len(messages)
 
 

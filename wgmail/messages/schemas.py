@@ -76,9 +76,12 @@ def _recipient_validator(node, value):
         raise colander.Invalid(node, f"Enter a valid email address: {error}") from None
 
 
+_TIME_FORMAT_HINT = "Enter a date and time like 2026-12-31 18:30:00."
+
+
 def _local_time_validator(node, value):
     if parse_local_datetime(value) is None:
-        raise colander.Invalid(node, "Enter a date and time like 2026-12-31 18:30:00.")
+        raise colander.Invalid(node, _TIME_FORMAT_HINT)
 
 
 def _plain_newlines(value):
@@ -121,7 +124,7 @@ def resolve_send_time(local_text: str, zone_name: str, now: datetime) -> datetim
     """The UTC instant to send at; ``ValueError`` with a reader's reason if not."""
     local = parse_local_datetime(local_text)
     if local is None:
-        raise ValueError("Enter a date and time like 2026-12-31 18:30:00.")
+        raise ValueError(_TIME_FORMAT_HINT)
     # Converting a time near year 1 or 9999 to UTC overflows; comparing
     # wall-clock times in the zone itself cannot.
     now_local = now.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
@@ -200,9 +203,10 @@ class ComposeSchema(CSRFSchema):
     )
 
     def validator(self, form, values):
-        # Runs only once every field is valid on its own.
-        # The resolved instant joins the appstruct, so the view stores exactly
-        # the value that was checked against the clock.
+        # Runs only once every field is valid on its own. The address in the
+        # form it is sent to, and the resolved instant, join the appstruct,
+        # so the view stores exactly the values that were checked.
+        values["recipient"] = normalized_address(values["recipient"])
         try:
             values["send_at_utc"] = resolve_send_time(
                 values["send_at"], values["time_zone"], datetime.now(UTC)

@@ -10,7 +10,7 @@ from ..forms import make_form, render, validated
 from ..logs import log_event
 from ..templating import notify
 from ..timezones import format_local
-from .schemas import ComposeSchema, normalized_address
+from .schemas import ComposeSchema
 from .services import (
     CannotCancel,
     MessageNotFound,
@@ -36,8 +36,8 @@ def compose_view(request):
     message = schedule_message(
         request.dbsession,
         request.identity,
-        recipient=normalized_address(appstruct["recipient"]),
-        subject=appstruct["subject"].strip(),
+        recipient=appstruct["recipient"],
+        subject=appstruct["subject"],
         body=appstruct["body"],
         time_zone=appstruct["time_zone"],
         send_at=appstruct["send_at_utc"],
