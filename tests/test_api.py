@@ -64,6 +64,12 @@ def registered_at(app, username: str) -> datetime:
         )
 
 
+def user_item(app, username: str) -> dict:
+    """The API's item for ``username``, its instant read from the database."""
+    instant = registered_at(app, username).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"username": username, "registered_at": instant}
+
+
 @pytest.fixture
 def alice_and_bob(testapp):
     """alice (the first account, so the admin) and bob, each with messages.
@@ -100,18 +106,8 @@ def test_the_users_list_gives_each_name_and_registration_instant(testapp):
     assert response.content_type == "application/json"
     assert response.json == {
         "items": [
-            {
-                "username": "alice",
-                "registered_at": registered_at(testapp.app, "alice").strftime(
-                    "%Y-%m-%dT%H:%M:%SZ"
-                ),
-            },
-            {
-                "username": "Bob",
-                "registered_at": registered_at(testapp.app, "Bob").strftime(
-                    "%Y-%m-%dT%H:%M:%SZ"
-                ),
-            },
+            user_item(testapp.app, "alice"),
+            user_item(testapp.app, "Bob"),
         ],
         "next": None,
     }
@@ -302,18 +298,8 @@ def test_basic_credentials_open_the_api(alice_and_bob):
     # Each call stands on its own credentials: no session is started.
     assert "Set-Cookie" not in response.headers
     assert client.get("/api/users/", headers=basic("bob", PASSWORD)).json["items"] == [
-        {
-            "username": "alice",
-            "registered_at": registered_at(alice_and_bob.app, "alice").strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            ),
-        },
-        {
-            "username": "bob",
-            "registered_at": registered_at(alice_and_bob.app, "bob").strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            ),
-        },
+        user_item(alice_and_bob.app, "alice"),
+        user_item(alice_and_bob.app, "bob"),
     ]
 
 
