@@ -63,14 +63,15 @@ class SpooledMail:
 
     @classmethod
     def parse(cls, raw: bytes) -> "SpooledMail":
-        head, separator, body = _split_head(raw)
+        head, body = _split_head(raw)
         envelope: dict[bytes, str] = {}
         kept: list[bytes] = []
         for header in _unfold(head):
-            name = header.split(b":", 1)[0].strip().lower()
+            name, _, value = header.partition(b":")
+            name = name.strip().lower()
             if name in _ENVELOPE_HEADERS:
-                value = header.split(b":", 1)[1].decode("ascii", "replace").strip()
-                envelope[name] = str(make_header(decode_header(value)))
+                text = value.decode("ascii", "replace").strip()
+                envelope[name] = str(make_header(decode_header(text)))
             else:
                 kept.append(header)
 
@@ -89,18 +90,19 @@ class SpooledMail:
                 message_id = row_id_from_header(header.decode("ascii", "replace"))
 
         # Servers may refuse bare LF; every line ends in CRLF on the wire.
-        text = b"\n".join(kept) + separator + body
+        text = b"\n".join(kept) + b"\n\n" + body
         data = re.sub(rb"\r?\n", b"\r\n", text)
         return cls(
             sender=sender, recipients=recipients, data=data, message_id=message_id
         )
 
 
-def _split_head(raw: bytes) -> tuple[bytes, bytes, bytes]:
+def _split_head(raw: bytes) -> tuple[bytes, bytes]:
+    """The header block and the body, split at the first empty line."""
     match = re.search(rb"\r?\n\r?\n", raw)
     if match is None:
-        return raw, b"\n\n", b""
-    return raw[: match.start()], b"\n\n", raw[match.end() :]
+        return raw, b""
+    return raw[: match.start()], raw[match.end() :]
 
 
 def _unfold(head: bytes) -> list[bytes]:
