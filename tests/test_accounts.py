@@ -763,3 +763,51 @@ def test_an_api_query_that_is_not_utf8_is_a_400_naming_the_parameter(
             }
         ],
     }
+
+
+def send_declared(testapp, path: str, body: bytes, charset: str, method="POST"):
+    """A form body declared in ``charset``, with the client's session cookie."""
+    cookie = "; ".join(f"{name}={value}" for name, value in testapp.cookies.items())
+    return testapp.request(
+        path,
+        method=method,
+        body=body,
+        headers={"Cookie": cookie},
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+        expect_errors=True,
+    )
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "utf-16", "no-such-charset"])
+def test_a_form_declared_in_another_charset_is_a_415_and_changes_nothing(
+    testapp, charset
+):
+    token = csrf_of(testapp.get("/register"))
+
+    page = send_declared(
+        testapp,
+        "/register",
+        f"csrf_token={token}&username=zoe&password=x".encode(),
+        charset,
+    )
+
+    assert page.status_int == 415
+    assert "This form was sent in an unknown encoding" in page.text
+    assert users(testapp.app) == []
+
+
+def test_an_api_request_with_a_body_in_another_charset_is_a_415_envelope(testapp):
+    register(testapp, "yara")
+
+    response = send_declared(
+        testapp, "/api/messages/", b"status=sent", "latin-1", method="GET"
+    )
+
+    assert response.status_int == 415
+    assert response.json["errors"] == [
+        {
+            "location": "header",
+            "name": "Content-Type",
+            "description": "Send the body as UTF-8 (charset=utf-8).",
+        }
+    ]

@@ -128,6 +128,29 @@ def undecodable_request_view(exc, request):
     }
 
 
+@view_config(context=DeprecationWarning, renderer="wgmail:templates/error.jinja2")
+def unsupported_charset_view(exc, request):
+    """A 415 for a form body declared in a character set other than UTF-8.
+
+    WebOb refuses to read such a body, by raising ``DeprecationWarning``,
+    wherever it is first read: the CSRF check, a form, Cornice. Any other
+    ``DeprecationWarning`` raised is a fault of ours and stays one.
+    """
+    if request.charset == "UTF-8":
+        raise exc
+    if _is_api(request):
+        description = "Send the body as UTF-8 (charset=utf-8)."
+        return _json(
+            request, api_error(request, 415, "header", "Content-Type", description)
+        )
+    request.response.status = 415
+    return {
+        "title": "This form was sent in an unknown encoding",
+        "text": "wgmail reads forms sent as UTF-8 only, as every current browser "
+        "sends them. Reload the page and send the form again.",
+    }
+
+
 def _undecodable_part(request) -> tuple[str, str] | None:
     """``(location, name)`` of the first part of the request not in UTF-8."""
     for location, attribute in (("path", "path_info"), ("querystring", "GET")):
