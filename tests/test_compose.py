@@ -769,3 +769,24 @@ def test_a_message_that_is_not_utf8_is_refused_and_not_stored(alice):
 
     assert set(field_errors(page)) == {"subject", "body"}
     assert messages(alice.app) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("subject", "invoice\u202efdp.exe", "U+202E (right-to-left override)"),
+        ("subject", "a\u2066b", "U+2066 (left-to-right isolate)"),
+        ("subject", "\ufeffHello", "U+FEFF (zero width no-break space)"),
+        ("subject", "odd\uffff", "U+FFFF"),
+        ("body", "Pay to \u202e0001 GBP", "U+202E (right-to-left override)"),
+    ],
+)
+def test_characters_that_reorder_or_are_no_characters_are_refused(
+    alice, field, value, named
+):
+    page = compose_raw(alice, **{field: value})
+
+    assert field_errors(page) == {
+        field: f"Remove the invisible character {named}: it cannot be used here."
+    }
+    assert messages(alice.app) == []

@@ -31,6 +31,14 @@ def _describe(char: str) -> str:
     return f"{code} ({name.lower()})" if name else code
 
 
+# Refused in every field, free text included: the embeddings, overrides and
+# isolates that reorder what follows them (an attachment-like subject
+# "invoice\u202efdp.exe" reads "invoiceexe.pdf"), the byte-order mark, and
+# code points that are no characters at all (unassigned, surrogates).
+_DECEPTIVE = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+_NOT_CHARACTERS = frozenset({"Cn", "Cs"})
+
+
 def _refusing(categories: frozenset[str], *, keep: str = "") -> Validator:
     """A validator refusing characters of ``categories``, except ``keep``."""
     one_line = "\n" not in keep
@@ -45,7 +53,12 @@ def _refusing(categories: frozenset[str], *, keep: str = "") -> Validator:
                 "type it again.",
             )
         for char in value:
-            if char in keep or unicodedata.category(char) not in categories:
+            category = unicodedata.category(char)
+            if char in keep or (
+                category not in categories
+                and category not in _NOT_CHARACTERS
+                and char not in _DECEPTIVE
+            ):
                 continue
             if one_line and char in _LINE_BREAKS:
                 raise colander.Invalid(
@@ -60,8 +73,9 @@ def _refusing(categories: frozenset[str], *, keep: str = "") -> Validator:
     return validator
 
 
-# Free text on one line (a subject, a password). Format characters stay:
-# the joiner inside a family emoji, the marks that order Hebrew and Latin.
+# Free text on one line (a subject, a password). Format characters stay,
+# but for the deceptive ones above: the joiner inside a family emoji, the
+# marks that order Hebrew and Latin.
 single_line = _refusing(_SINGLE_LINE)
 
 # Names, addresses, dates and zones: printable characters and nothing else.
