@@ -1,6 +1,7 @@
 """Cancelling a message: allowed until it has left, and only by its owner."""
 
 import os
+import urllib.parse
 from datetime import datetime, timedelta, timezone
 
 from support import compose, csrf_of, register, sign_out
@@ -115,3 +116,15 @@ def test_a_message_on_its_way_says_so_and_offers_no_cancel(testapp, delivery):
 
     assert "On its way to the mail server" in row.text
     assert row.find("button") is None
+
+
+def test_an_id_in_other_digits_is_no_message(testapp, delivery):
+    register(testapp, "tove")
+    message_id = schedule(testapp)
+    full_width = "".join(chr(0xFF10 + int(digit)) for digit in str(message_id))
+    full_width = urllib.parse.quote(full_width)
+
+    token = csrf_of(testapp.get("/messages"))
+    testapp.post(f"/messages/{full_width}/cancel", {"csrf_token": token}, status=404)
+
+    assert load(delivery, message_id).status == WAITING

@@ -790,3 +790,13 @@ def test_characters_that_reorder_or_are_no_characters_are_refused(
         field: f"Remove the invisible character {named}: it cannot be used here."
     }
     assert messages(alice.app) == []
+
+
+@pytest.mark.parametrize("send_at", ["２０３０-01-15T12:00:00", "٢٠٣٠-01-15T12:00:00"])
+def test_a_send_time_in_other_digits_is_refused(alice, send_at):
+    page = compose_raw(alice, send_at=send_at)
+
+    assert field_errors(page) == {
+        "send_at": "Enter a date and time like 2026-12-31 18:30:00."
+    }
+    assert messages(alice.app) == []

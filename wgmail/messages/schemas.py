@@ -30,6 +30,10 @@ _LOCAL_FORMATS = (
 
 def parse_local_datetime(text: str) -> datetime | None:
     """A naive wall-clock time from the browser's datetime-local field."""
+    # strptime reads any Unicode digit (full-width, Arabic-Indic) as a digit;
+    # the field sends ASCII, and anything else is a typing accident.
+    if not text.isascii():
+        return None
     for pattern in _LOCAL_FORMATS:
         try:
             return datetime.strptime(text.strip(), pattern)
