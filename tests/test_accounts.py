@@ -811,3 +811,12 @@ def test_an_api_request_with_a_body_in_another_charset_is_a_415_envelope(testapp
             "description": "Send the body as UTF-8 (charset=utf-8).",
         }
     ]
+
+
+@pytest.mark.parametrize("path", ["/login", "/api/users/", "/no-such-page"])
+def test_every_response_forbids_framing_by_other_sites(testapp, path):
+    response = testapp.get(path, expect_errors=True)
+
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -11,6 +11,7 @@ from pyramid.authentication import (
 )
 from pyramid.authorization import DENY_ALL, ACLHelper, Allow, Authenticated, Everyone
 from pyramid.csrf import SessionCSRFStoragePolicy
+from pyramid.events import NewResponse
 from pyramid.session import SignedCookieSessionFactory
 
 from .accounts.services import authenticate
@@ -118,3 +119,20 @@ def includeme(config):
     config.set_security_policy(SecurityPolicy())
     config.set_root_factory(Root)
     config.set_default_permission("use")
+    config.add_subscriber(add_security_headers, NewResponse)
+
+
+# Sent with every response: no page of ours may be framed by another site
+# (a one-click Cancel must not be clickable through a disguise), content
+# types are taken as given, and no address leaks to other sites.
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def add_security_headers(event) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        event.response.headers.setdefault(name, value)
